@@ -1,0 +1,185 @@
+/** @file Elementwise primitives (unary, binary with broadcasting, comparisons, logic, where, cast). */
+import { DTypeError } from "../errors.js";
+import { isFloat, parseDType, promote, type DType } from "../dtype.js";
+import { broadcastShapes } from "../shape.js";
+import { mapN, nd } from "../ndarray.js";
+import type { TensorType, Value } from "../graph.js";
+import { defineOp, type GradCtx, type OpDef } from "./def.js";
+
+type Domain = "float" | "numeric" | "bool";
+
+function checkDomain(op: string, d: DType, domain: Domain): void {
+  const ok = domain === "float" ? isFloat(d) : domain === "numeric" ? d !== "bool" : d === "bool";
+  if (!ok) throw new DTypeError(`${op}: expects ${domain === "numeric" ? "a numeric" : `a ${domain}`} tensor, got ${d}`);
+}
+
+interface UnarySpec {
+  readonly name: string;
+  readonly domain: Domain;
+  readonly f: (x: number) => number;
+  readonly js: (x: string) => string;
+  readonly tf: string;
+  readonly vjp: ((g: GradCtx<{}>) => Value) | { zero: string };
+}
+
+function unary(s: UnarySpec): OpDef<{}> {
+  const vjp = s.vjp;
+  return defineOp<{}>({
+    kind: "elementwise",
+    arity: 1,
+    attrs: {},
+    infer: ([x]) => (checkDomain(s.name, x!.dtype, s.domain), x!),
+    interpret: ([x], _a, out, wide) => mapN(nd(out.dtype, out.shape, undefined, wide), [x!], s.f),
+    vjp: typeof vjp === "function" ? (g) => [vjp(g)] : vjp,
+    js: { expr: ([x]) => s.js(x!) },
+    tfjs: ([x]) => `tf.${s.tf}(${x})`,
+  });
+}
+
+const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+
+export const unaryOps = {
+  // d(-x) = -dx
+  neg: unary({ name: "neg", domain: "numeric", f: (x) => -x, js: (x) => `(-${x})`, tf: "neg", vjp: ({ b, dy }) => b.o.neg(dy) }),
+  // d(e^x) = e^x dx: reuses the forward output
+  exp: unary({ name: "exp", domain: "float", f: Math.exp, js: (x) => `Math.exp(${x})`, tf: "exp", vjp: ({ b, y, dy }) => b.o.mul(dy, y) }),
+  // d(log x) = dx / x
+  log: unary({ name: "log", domain: "float", f: Math.log, js: (x) => `Math.log(${x})`, tf: "log", vjp: ({ b, x, dy }) => b.o.div(dy, x[0]!) }),
+  // d(sqrt x) = dx / (2 sqrt x)
+  sqrt: unary({ name: "sqrt", domain: "float", f: Math.sqrt, js: (x) => `Math.sqrt(${x})`, tf: "sqrt", vjp: ({ b, y, dy }) => b.o.div(dy, b.o.mul(y, 2)) }),
+  // d(x^-1/2) = -1/2 x^-3/2 dx = -1/2 (y / x) dx
+  rsqrt: unary({ name: "rsqrt", domain: "float", f: (x) => 1 / Math.sqrt(x), js: (x) => `(1 / Math.sqrt(${x}))`, tf: "rsqrt", vjp: ({ b, x, y, dy }) => b.o.mul(dy, b.o.div(b.o.mul(y, -0.5), x[0]!)) }),
+  // d(x^2) = 2x dx
+  square: unary({ name: "square", domain: "numeric", f: (x) => x * x, js: (x) => `(${x} * ${x})`, tf: "square", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.mul(x[0]!, 2)) }),
+  // d|x| = sign(x) dx (0 at 0, as TensorFlow and JAX)
+  abs: unary({ name: "abs", domain: "numeric", f: Math.abs, js: (x) => `Math.abs(${x})`, tf: "abs", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.sign(x[0]!)) }),
+  sign: unary({ name: "sign", domain: "numeric", f: Math.sign, js: (x) => `Math.sign(${x})`, tf: "sign", vjp: { zero: "sign is piecewise constant" } }),
+  // d(tanh x) = (1 - tanh^2 x) dx
+  tanh: unary({ name: "tanh", domain: "float", f: Math.tanh, js: (x) => `Math.tanh(${x})`, tf: "tanh", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.sub(1, b.o.square(y))) }),
+  // d(sigmoid x) = s (1 - s) dx
+  sigmoid: unary({ name: "sigmoid", domain: "float", f: sigmoid, js: (x) => `(1 / (1 + Math.exp(-${x})))`, tf: "sigmoid", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.mul(y, b.o.sub(1, y))) }),
+  // d(relu x) = [x > 0] dx
+  relu: unary({ name: "relu", domain: "numeric", f: (x) => (x > 0 ? x : 0), js: (x) => `Math.max(${x}, 0)`, tf: "relu", vjp: ({ b, x, dy }) => b.o.where(b.o.greater(x[0]!, 0), dy, 0) }),
+  // d(sin x) = cos x dx
+  sin: unary({ name: "sin", domain: "float", f: Math.sin, js: (x) => `Math.sin(${x})`, tf: "sin", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.cos(x[0]!)) }),
+  // d(cos x) = -sin x dx
+  cos: unary({ name: "cos", domain: "float", f: Math.cos, js: (x) => `Math.cos(${x})`, tf: "cos", vjp: ({ b, x, dy }) => b.o.neg(b.o.mul(dy, b.o.sin(x[0]!))) }),
+  // d(log(1+x)) = dx / (1+x)
+  log1p: unary({ name: "log1p", domain: "float", f: Math.log1p, js: (x) => `Math.log1p(${x})`, tf: "log1p", vjp: ({ b, x, dy }) => b.o.div(dy, b.o.add(x[0]!, 1)) }),
+  // d(e^x - 1) = e^x dx = (y + 1) dx
+  expm1: unary({ name: "expm1", domain: "float", f: Math.expm1, js: (x) => `Math.expm1(${x})`, tf: "expm1", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.add(y, 1)) }),
+  floor: unary({ name: "floor", domain: "float", f: Math.floor, js: (x) => `Math.floor(${x})`, tf: "floor", vjp: { zero: "floor is piecewise constant" } }),
+  logical_not: unary({ name: "logical_not", domain: "bool", f: (x) => (x ? 0 : 1), js: (x) => `(${x} ? 0 : 1)`, tf: "logicalNot", vjp: { zero: "boolean" } }),
+} as const;
+
+interface BinarySpec {
+  readonly name: string;
+  readonly domain: Domain;
+  /** Output dtype: the promoted input dtype, or bool for comparisons. */
+  readonly out?: "bool";
+  readonly f: (a: number, b: number) => number;
+  readonly fInt?: (a: number, b: number) => number;
+  readonly js: (a: string, b: string, intIn: boolean) => string;
+  readonly tf: string;
+  readonly tfInt?: string;
+  readonly vjp: ((g: GradCtx<{}>) => readonly (Value | null)[]) | { zero: string };
+  readonly commutative?: boolean;
+}
+
+function binaryType(name: string, domain: Domain, a: TensorType, b: TensorType, out?: "bool"): TensorType {
+  const dtype = promote(a.dtype, b.dtype, name);
+  checkDomain(name, dtype, domain);
+  return { dtype: out ?? dtype, shape: broadcastShapes(a.shape, b.shape, name) };
+}
+
+function binary(s: BinarySpec): OpDef<{}> {
+  return defineOp<{}>({
+    kind: "elementwise",
+    arity: 2,
+    attrs: {},
+    infer: ([a, b]) => binaryType(s.name, s.domain, a!, b!, s.out),
+    interpret: ([a, b], _a, out, wide) =>
+      mapN(nd(out.dtype, out.shape, undefined, wide), [a!, b!], a!.dtype === "i32" && s.fInt ? s.fInt : s.f),
+    vjp: s.vjp,
+    js: { expr: ([a, b], _a, ctx) => s.js(a!, b!, ctx.ins[0]!.dtype === "i32") },
+    tfjs: ([a, b], _a, ctx) => `tf.${ctx.ins[0]!.dtype === "i32" && s.tfInt ? s.tfInt : s.tf}(${a}, ${b})`,
+    ...(s.commutative ? { flags: { commutative: true, associative: s.name === "add" || s.name === "mul" } } : {}),
+  });
+}
+
+const cmp = (name: string, js: string, tf: string, f: (a: number, b: number) => boolean): OpDef<{}> =>
+  binary({ name, domain: "numeric", out: "bool", f: (a, b) => (f(a, b) ? 1 : 0), js: (a, b) => `(${a} ${js} ${b} ? 1 : 0)`, tf, vjp: { zero: "comparison" }, commutative: name === "equal" || name === "not_equal" });
+
+export const binaryOps = {
+  add: binary({ name: "add", domain: "numeric", f: (a, b) => a + b, js: (a, b) => `(${a} + ${b})`, tf: "add", vjp: ({ dy }) => [dy, dy], commutative: true }),
+  sub: binary({ name: "sub", domain: "numeric", f: (a, b) => a - b, js: (a, b) => `(${a} - ${b})`, tf: "sub", vjp: ({ b, dy }) => [dy, b.o.neg(dy)] }),
+  // d(ab) = b da + a db
+  mul: binary({ name: "mul", domain: "numeric", f: (a, b) => a * b, js: (a, b) => `(${a} * ${b})`, tf: "mul", vjp: ({ b, x, dy }) => [b.o.mul(dy, x[1]!), b.o.mul(dy, x[0]!)], commutative: true }),
+  // d(a/b) = da / b - (a/b) db / b; integer division floors, as tf.div does on int32
+  div: binary({
+    name: "div", domain: "numeric", f: (a, b) => a / b, fInt: (a, b) => Math.floor(a / b),
+    js: (a, b, int) => (int ? `Math.floor(${a} / ${b})` : `(${a} / ${b})`), tf: "div", tfInt: "floorDiv",
+    vjp: ({ b, x, y, dy }) => [b.o.div(dy, x[1]!), b.o.neg(b.o.div(b.o.mul(dy, y), x[1]!))],
+  }),
+  // d(a^b) = b a^(b-1) da + a^b log(a) db; the log term is 0 where a <= 0 (as TensorFlow)
+  pow: binary({
+    name: "pow", domain: "numeric", f: Math.pow, js: (a, b) => `Math.pow(${a}, ${b})`, tf: "pow",
+    vjp: ({ b, x: [p, q], y, dy }) => {
+      const pos = b.o.greater(p!, 0);
+      return [
+        b.o.mul(dy, b.o.mul(q!, b.o.pow(p!, b.o.sub(q!, 1)))),
+        b.o.mul(dy, b.o.mul(y, b.o.where(pos, b.o.log(b.o.where(pos, p!, 1)), 0))),
+      ];
+    },
+  }),
+  // ties send the gradient to the first operand, as TensorFlow
+  maximum: binary({
+    name: "maximum", domain: "numeric", f: (a, b) => (a >= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.max(${a}, ${b})`, tf: "maximum", commutative: true,
+    vjp: ({ b, x: [p, q], dy }) => { const m = b.o.greater_equal(p!, q!); return [b.o.where(m, dy, 0), b.o.where(m, 0, dy)]; },
+  }),
+  minimum: binary({
+    name: "minimum", domain: "numeric", f: (a, b) => (a <= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.min(${a}, ${b})`, tf: "minimum", commutative: true,
+    vjp: ({ b, x: [p, q], dy }) => { const m = b.o.less_equal(p!, q!); return [b.o.where(m, dy, 0), b.o.where(m, 0, dy)]; },
+  }),
+  equal: cmp("equal", "===", "equal", (a, b) => a === b),
+  not_equal: cmp("not_equal", "!==", "notEqual", (a, b) => a !== b),
+  less: cmp("less", "<", "less", (a, b) => a < b),
+  less_equal: cmp("less_equal", "<=", "lessEqual", (a, b) => a <= b),
+  greater: cmp("greater", ">", "greater", (a, b) => a > b),
+  greater_equal: cmp("greater_equal", ">=", "greaterEqual", (a, b) => a >= b),
+  logical_and: binary({ name: "logical_and", domain: "bool", f: (a, b) => (a && b ? 1 : 0), js: (a, b) => `(${a} & ${b})`, tf: "logicalAnd", vjp: { zero: "boolean" }, commutative: true }),
+  logical_or: binary({ name: "logical_or", domain: "bool", f: (a, b) => (a || b ? 1 : 0), js: (a, b) => `(${a} | ${b})`, tf: "logicalOr", vjp: { zero: "boolean" }, commutative: true }),
+} as const;
+
+export const selectOps = {
+  // d where(c, a, b) = (where(c, dy, 0), where(c, 0, dy)); the condition gets none
+  where: defineOp<{}>({
+    kind: "elementwise",
+    arity: 3,
+    attrs: {},
+    infer: ([c, a, b]) => {
+      if (c!.dtype !== "bool") throw new DTypeError(`where: condition must be bool, got ${c!.dtype}`);
+      const t = binaryType("where", "numeric", a!, b!);
+      return { dtype: t.dtype, shape: broadcastShapes(c!.shape, t.shape, "where") };
+    },
+    interpret: (ins, _a, out, wide) => mapN(nd(out.dtype, out.shape, undefined, wide), ins, (c, a, b) => (c ? a! : b!)),
+    vjp: ({ b, x: [c], dy }) => [null, b.o.where(c!, dy, 0), b.o.where(c!, 0, dy)],
+    js: { expr: ([c, a, b]) => `(${c} ? ${a} : ${b})` },
+    tfjs: ([c, a, b]) => `tf.where(${c}, ${a}, ${b})`,
+  }),
+  // casts back on the way down; integer and bool sources get no gradient
+  cast: defineOp<{ dtype: DType }>({
+    kind: "elementwise",
+    arity: 1,
+    attrs: { dtype: "dtype" },
+    infer: ([x], a) => ({ dtype: parseDType(a.dtype), shape: x!.shape }),
+    interpret: ([x], a, out, wide) => {
+      const to = parseDType(a.dtype);
+      const f = to === "bool" ? (v: number) => (v !== 0 ? 1 : 0) : to === "i32" ? Math.trunc : (v: number) => v;
+      return mapN(nd(out.dtype, out.shape, undefined, wide), [x!], f);
+    },
+    vjp: ({ b, x, dy }) => [isFloat(x[0]!.dtype) ? b.emit("cast", [dy], { dtype: x[0]!.dtype }) : null],
+    js: { expr: ([x], a) => (a.dtype === "bool" ? `(${x} !== 0 ? 1 : 0)` : a.dtype === "i32" ? `(${x} | 0)` : x!) },
+    tfjs: ([x], a) => `tf.cast(${x}, ${JSON.stringify(a.dtype === "i32" ? "int32" : a.dtype === "bool" ? "bool" : "float32")})`,
+  }),
+} as const;
