@@ -114,8 +114,10 @@ export class Builder {
     const def = OPS[op];
     if (!def) throw new UsageError(`unknown op '${String(op)}'`);
     const where = loc ?? this.loc;
-    const dtypeHint = inputs.find((x): x is Value => x instanceof Value)?.dtype ?? "f32";
-    const vals = inputs.map((x) => (typeof x === "number" ? this.constant(x, dtypeHint) : x));
+    const firstVal = (pred: (v: Value) => boolean) => inputs.find((x): x is Value => x instanceof Value && pred(x));
+    // weak numbers take the dtype of the numeric operands (not a where's bool condition)
+    const dtypeHint = (firstVal((v) => v.dtype !== "bool") ?? firstVal(() => true))?.dtype ?? "f32";
+    const vals = inputs.map((x) => (typeof x === "number" ? this.emit("const", [], constAttrs(dtypeHint, [], [x]), where) : x));
     const full = { ...def.defaults, ...(attrs ?? {}) } as AttrsOf<K>;
     let types: TensorType[];
     try {

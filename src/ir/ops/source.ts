@@ -79,3 +79,11 @@ export const sourceOps = {
   random_uniform: randomOp("random_uniform", fillUniform, "randomUniform"),
   random_normal: randomOp("random_normal", fillNormal, "randomNormal"),
 } as const;
+
+/** Const attributes holding an array's data (splatted when every element is equal). */
+export function constAttrsOf(a: { dtype: DType; shape: Shape; data: ArrayLike<number> }): ConstAttrs {
+  const d = a.data;
+  let same = d.length > 0;
+  for (let i = 1; same && i < d.length; i++) same = Object.is(d[i], d[0]);
+  return constAttrs(a.dtype, a.shape, same ? [d[0]!] : Array.from(d));
+}

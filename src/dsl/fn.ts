@@ -1,0 +1,135 @@
+/** @file fn(): trace a step per input signature, lower it, compile it for a backend, run it with state kept. */
+import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "../ir/index.js";
+import { lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
+import { defaultBackend, getBackend, type ExecStats, type Executable } from "../runtime/index.js";
+import { Tensor } from "./tensor.js";
+import { Trace, withTrace } from "./trace.js";
+import type { Variable } from "./variable.js";
+import { defKey, flatten, unflatten, type TreeDef } from "./pytree.js";
+import { asInputArray, isTensorInput } from "./inputs.js";
+
+export interface FnOptions {
+  /** "js" (default once available), "tfjs", or "interp" (the reference interpreter). */
+  readonly backend?: string;
+  /** Name used in IR dumps; defaults to the step function's name. */
+  readonly name?: string;
+  /** How many signatures to keep compiled (least recently used ones are dropped). Default 8. */
+  readonly maxSignatures?: number;
+  /** Throw a NaNError naming the op when a step produces NaN or Inf. */
+  readonly checkNumerics?: boolean;
+  /** Extra options for the backend (e.g. tfjsBackend). */
+  readonly [key: string]: unknown;
+}
+
+/** Why a trace happened: the first call, or what changed in the signature. */
+export interface TraceRecord {
+  readonly signature: string;
+  readonly reason: string;
+}
+
+interface Compiled {
+  readonly key: string;
+  readonly stages: Stages;
+  readonly exec: Executable;
+  readonly variables: readonly Variable[];
+  readonly outDef: TreeDef;
+  /** Output leaves that are not graph outputs (static values) are kept in the tree. */
+}
+
+export interface CompiledFn<A extends unknown[], R> {
+  (...args: A): R;
+  /** Traces and compiles for these arguments without running. */
+  trace(...args: A): void;
+  /** The IR text of a stage of the most recently used signature. */
+  ir(stage?: StageName, opts?: PrintOptions): string;
+  graph(stage?: StageName): Graph;
+  /** Generated code of the most recently used signature. */
+  source(): string;
+  stats(): ExecStats;
+  /** Every trace so far, with the reason. */
+  readonly traces: readonly TraceRecord[];
+  readonly fnName: string;
+  readonly backend: string;
+}
+
+export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOptions = {}): CompiledFn<A, R> {
+  const backend = opts.backend ?? defaultBackend();
+  getBackend(backend); // unknown names fail now, not at the first call
+  const name = opts.name ?? (step.name || "step");
+  const maxSignatures = opts.maxSignatures ?? 8;
+  const cache = new Map<string, Compiled>();
+  const traces: TraceRecord[] = [];
+  let last: Compiled | undefined;
+
+  const signatureOf = (args: unknown[]): { key: string; leaves: NDArray[]; def: TreeDef } => {
+    const { leaves, def } = flatten(args, isTensorInput);
+    const arrays = leaves.map(asInputArray);
+    const key = `${defKey(def)}|${arrays.map((a) => `${a.dtype}[${a.shape.join(",")}]`).join(",")}`;
+    return { key, leaves: arrays, def };
+  };
+
+  const retraceReason = (key: string): string => {
+    if (!last) return "first call";
+    const prev = traces.map((t) => t.signature);
+    return `new signature ${key} (known: ${prev.slice(-3).join(" ; ")}${prev.length > 3 ? " ..." : ""})`;
+  };
+
+  const compile = (key: string, arrays: NDArray[], def: TreeDef): Compiled => {
+    const trace = new Trace(name);
+    const symbolic = arrays.map((a) => trace.wrap(trace.builder.input({ dtype: a.dtype, shape: a.shape })));
+    const args = unflatten(def, symbolic) as A;
+    const result = withTrace(trace, () => step(...args));
+    const { leaves, def: outDef } = flatten(result);
+    const b = trace.builder;
+    b.loc = undefined;
+    b.output(...leaves.map((t) => trace.lift(t as Tensor)));
+    for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
+    const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1" });
+    const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
+    traces.push({ signature: key, reason: retraceReason(key) });
+    return { key, stages, exec, variables: [...trace.stateOf.keys()], outDef };
+  };
+
+  const lookup = (args: unknown[]): { c: Compiled; inputs: NDArray[] } => {
+    const { key, leaves, def } = signatureOf(args);
+    let c = cache.get(key);
+    if (c) cache.delete(key); // re-insert: the Map's order is the LRU order
+    else c = compile(key, leaves, def);
+    cache.set(key, c);
+    while (cache.size > maxSignatures) cache.delete(cache.keys().next().value!);
+    last = c;
+    return { c, inputs: leaves };
+  };
+
+  const call = (...args: A): R => {
+    const { c, inputs } = lookup(args);
+    const res = c.exec.run(inputs, c.variables.map((v) => v.nd));
+    c.variables.forEach((v, i) => {
+      if (res.state[i] !== v.nd) v._setData(res.state[i]!);
+    });
+    return unflatten(c.outDef, res.outputs.map((a) => new Tensor({ nd: a }))) as R;
+  };
+
+  const current = (): Compiled => {
+    if (!last) throw new UsageError(`${name}: not traced yet; call it (or .trace(...args)) first`);
+    return last;
+  };
+  const stageGraph = (stage: StageName = "traced"): Graph => {
+    if (!STAGES.includes(stage)) throw new UsageError(`unknown stage '${stage}' (stages: ${STAGES.join(", ")})`);
+    const g = current().stages[stage];
+    if (!g) throw new UsageError(`${name}: stage '${stage}' is not produced by this pipeline yet`);
+    return g;
+  };
+
+  return Object.assign(call, {
+    trace: (...args: A) => void lookup(args),
+    ir: (stage?: StageName, o?: PrintOptions) => print(stageGraph(stage), o),
+    graph: stageGraph,
+    source: () => current().exec.source(),
+    stats: () => current().exec.stats(),
+    traces,
+    fnName: name,
+    backend,
+  });
+}
+

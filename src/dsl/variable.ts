@@ -1,0 +1,62 @@
+/** @file Variables: explicit state. Inside a step, reads are state inputs and `assign` records the new value. */
+import { DTypeError, nd, sameShape, ShapeError, shapeStr, UsageError, type NDArray } from "../ir/index.js";
+import { Tensor } from "./tensor.js";
+import { currentTrace, variableBrand } from "./trace.js";
+import { toTensor, type TensorInit } from "./create.js";
+import { cast } from "./ops.js";
+
+const usedNames = new Map<string, number>();
+function uniqueName(base: string): string {
+  const n = usedNames.get(base) ?? 0;
+  usedNames.set(base, n + 1);
+  return n === 0 ? base : `${base}_${n}`;
+}
+
+export interface VariableOptions {
+  readonly name?: string;
+  /** Whether `trainableVariables` and optimizers see it (default true). */
+  readonly trainable?: boolean;
+  readonly dtype?: import("../ir/index.js").DType | "float32" | "float64" | "int32";
+}
+
+export class Variable extends Tensor {
+  readonly [variableBrand] = true;
+  readonly name: string;
+  readonly trainable: boolean;
+
+  constructor(initial: TensorInit, opts: VariableOptions = {}) {
+    const t = toTensor(initial, opts.dtype);
+    if (t.isSymbolic) throw new UsageError("variable(): create variables outside traced steps (their initial value must be concrete)");
+    super({ nd: nd(t.dtype, t.shape, t.nd.data) });
+    this.name = uniqueName(opts.name ?? "var");
+    this.trainable = opts.trainable ?? true;
+  }
+
+  /** The current value: a concrete snapshot eagerly, the latest symbolic value inside a step. */
+  get value(): Tensor {
+    const tr = currentTrace();
+    if (tr) return tr.wrap(tr.readVariable(this));
+    return new Tensor({ nd: nd(this.dtype, this.shape, this.nd.data) });
+  }
+
+  /** Replaces the value. Shape and dtype must match; inside a step this becomes an IR `assign`. */
+  assign(value: TensorInit): this {
+    const tr = currentTrace();
+    let t = value instanceof Tensor ? value : toTensor(value, this.dtype);
+    if (t.dtype !== this.dtype) {
+      if ((t.dtype === "f32" || t.dtype === "f64") && (this.dtype === "f32" || this.dtype === "f64")) t = cast(t, this.dtype);
+      else throw new DTypeError(`assign to variable '${this.name}': it is ${this.dtype}, the value is ${t.dtype}`);
+    }
+    if (!sameShape(t.shape, this.shape)) throw new ShapeError(`assign to variable '${this.name}': it is ${shapeStr(this.shape)}, the value is ${shapeStr(t.shape)}`);
+    if (tr) tr.assigned.set(this, tr.lift(t));
+    else this._nd = nd(this.dtype, this.shape, t.nd.data);
+    return this;
+  }
+
+  /** @internal replaces the storage (runtimes write new state here after a step). */
+  _setData(a: NDArray): void {
+    this._nd = a;
+  }
+}
+
+export const variable = (initial: TensorInit, opts?: VariableOptions): Variable => new Variable(initial, opts);

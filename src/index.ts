@@ -1,0 +1,7 @@
+/** @file graft's public API. Nothing else is public. */
+import "./runtime/index.js";
+export * from "./dsl/index.js";
+export * as ir from "./ir/index.js";
+export { GraftError, ShapeError, DTypeError, ParseError, VerifyError, GradError, NaNError, UsageError } from "./ir/errors.js";
+export type { DType } from "./ir/dtype.js";
+export type { StageName } from "./passes/pipeline.js";
