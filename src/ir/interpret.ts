@@ -35,6 +35,7 @@ function checkArg(v: Value, a: NDArray, what: string): void {
 export function runNode(n: Node, ins: readonly NDArray[], opts: InterpretOptions = {}): NDArray[] {
   const region = regionRunners.get(n.op);
   if (region) return region(n, ins, opts);
+  if (n.body) return interpret(n.body, ins, [], opts).outputs;
   const def = opDef(n.op);
   const out = def.interpret(ins, n.attrs as never, n.outputs[0]!.type, !!opts.f64);
   return [out];

@@ -53,7 +53,7 @@ export function printNode(n: Node, names: Namer, opts: PrintOptions = {}): strin
   const attrs = keys.length ? ` {${keys.map((k) => `${k}=${attrStr(n.op, k, n.attrs[k])}`).join(", ")}}` : "";
   const head = `${ind}${defs} = ${n.op}${args}${attrs}`;
   if (!n.body) return head + locComment(n, opts);
-  const body = printGraph(n.body, { ...opts, indent: ind + "  " }).split("\n");
+  const body = printGraph(n.body, { ...opts, indent: ind }).split("\n");
   // the body's opening line joins the node's line; the comment goes after its brace
   return `${head} ${body[0]!.trimStart()}${locComment(n, opts)}\n${body.slice(1).join("\n")}`;
 }

@@ -8,6 +8,7 @@ import { contractOps } from "./contract.js";
 import { indexOps } from "./index-ops.js";
 import { sourceOps } from "./source.js";
 import { barrierOps } from "./barrier.js";
+import { regionOps } from "./region.js";
 
 const REGISTRY: { readonly [K in OpName]: OpDef<AttrsOf<K>> } = {
   ...unaryOps,
@@ -19,6 +20,7 @@ const REGISTRY: { readonly [K in OpName]: OpDef<AttrsOf<K>> } = {
   ...indexOps,
   ...sourceOps,
   ...barrierOps,
+  ...regionOps,
 };
 
 export const OPS = REGISTRY;

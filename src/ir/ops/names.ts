@@ -52,6 +52,8 @@ export interface OpAttrs {
   random_normal: RandomAttrs;
   // autodiff barrier
   stop_gradient: None;
+  // regions (a node with a body graph)
+  fusion: { readonly kind: string; readonly name: string };
 }
 
 export type OpName = keyof OpAttrs;
