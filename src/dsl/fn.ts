@@ -103,11 +103,8 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
 
   const call = (...args: A): R => {
     const { c, inputs } = lookup(args);
-    const res = c.exec.run(inputs, c.variables.map((v) => v.nd));
-    c.variables.forEach((v, i) => {
-      if (res.state[i] !== v.nd) v._setData(res.state[i]!);
-    });
-    return unflatten(c.outDef, res.outputs.map((a) => new Tensor({ nd: a }))) as R;
+    const outputs = c.exec.run(inputs, c.variables);
+    return unflatten(c.outDef, outputs.map((a) => new Tensor({ nd: a }))) as R;
   };
 
   const current = (): Compiled => {

@@ -4,6 +4,7 @@ import { Tensor } from "./tensor.js";
 import { currentTrace, variableBrand } from "./trace.js";
 import { toTensor, type TensorInit } from "./create.js";
 import { cast } from "./ops.js";
+import type { StateCell } from "../runtime/index.js";
 
 const usedNames = new Map<string, number>();
 function uniqueName(base: string): string {
@@ -19,7 +20,7 @@ export interface VariableOptions {
   readonly dtype?: import("../ir/index.js").DType | "float32" | "float64" | "int32";
 }
 
-export class Variable extends Tensor {
+export class Variable extends Tensor implements StateCell {
   readonly [variableBrand] = true;
   readonly name: string;
   readonly trainable: boolean;
@@ -49,12 +50,27 @@ export class Variable extends Tensor {
     }
     if (!sameShape(t.shape, this.shape)) throw new ShapeError(`assign to variable '${this.name}': it is ${shapeStr(this.shape)}, the value is ${shapeStr(t.shape)}`);
     if (tr) tr.assigned.set(this, tr.lift(t));
-    else this._nd = nd(this.dtype, this.shape, t.nd.data);
+    else this.write(nd(this.dtype, this.shape, t.nd.data));
     return this;
   }
 
-  /** @internal replaces the storage (runtimes write new state here after a step). */
-  _setData(a: NDArray): void {
+  /** A backend-held copy of the value (see StateCell); reads download it on demand. */
+  resident?: StateCell["resident"];
+
+  override get nd(): NDArray {
+    if (this.resident) {
+      this._nd = this.resident.download();
+      this.resident = undefined;
+    }
+    return super.nd;
+  }
+
+  read(): NDArray {
+    return this.nd;
+  }
+
+  write(a: NDArray): void {
+    this.resident = undefined;
     this._nd = a;
   }
 }

@@ -11,15 +11,25 @@ export interface ExecStats {
   readonly bytes: number;
 }
 
-export interface StepResult {
-  readonly outputs: NDArray[];
-  /** New state in graph-state order; may be the very arrays passed in, updated in place. */
-  readonly state: NDArray[];
+/**
+ * One piece of state (a variable or optimizer slot) as a backend sees it. A backend may keep the
+ * value resident in its own form (a tf.Variable, a buffer in its pool) and hand `read` a way to
+ * download it, so steps never copy state back and forth.
+ */
+export interface StateCell {
+  readonly name: string;
+  /** The current value (downloads it if a backend holds it). */
+  read(): NDArray;
+  /** Replaces the value with a host array (drops any resident copy). */
+  write(a: NDArray): void;
+  /** A backend-held copy; `owner` is the backend's name, `download` brings it to the host. */
+  resident?: { readonly owner: string; readonly value: unknown; download(): NDArray };
 }
 
 /** One compiled signature of one step. */
 export interface Executable {
-  run(inputs: readonly NDArray[], state: readonly NDArray[]): StepResult;
+  /** Runs one step: returns the outputs; state is read and updated through the cells. */
+  run(inputs: readonly NDArray[], state: readonly StateCell[]): NDArray[];
   /** The generated code (or a description of what runs). */
   source(): string;
   stats(): ExecStats;

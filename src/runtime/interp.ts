@@ -7,7 +7,14 @@ export const interpBackend: Backend = {
   compile(stages, opts) {
     const g = stages.optimized ?? stages.grad ?? stages.traced;
     return {
-      run: (inputs, state) => interpret(g, inputs, state, { checkNumerics: !!opts.checkNumerics }),
+      run: (inputs, cells) => {
+        const res = interpret(g, inputs, cells.map((c) => c.read()), { checkNumerics: !!opts.checkNumerics });
+        g.assigns.forEach((a) => {
+          const i = g.state.findIndex((s) => s.value === a.state);
+          cells[i]!.write(res.state[i]!);
+        });
+        return res.outputs;
+      },
       source: () => `// interp backend: the reference interpreter runs this graph\n${print(g)}`,
       stats: () => ({ backend: "interp", nodes: nodeCounts(stages), kernels: g.nodes.length, bytes: 0 }),
     };
