@@ -8,3 +8,4 @@ export { Variable, variable, type VariableOptions } from "./variable.js";
 export { fn, type FnOptions, type CompiledFn, type TraceRecord } from "./fn.js";
 export { currentTrace, isVariable } from "./trace.js";
 export { apply, type TensorLike } from "./apply.js";
+export { gradients } from "./autodiff.js";

@@ -35,8 +35,9 @@ function checkArg(v: Value, a: NDArray, what: string): void {
 export function runNode(n: Node, ins: readonly NDArray[], opts: InterpretOptions = {}): NDArray[] {
   const region = regionRunners.get(n.op);
   if (region) return region(n, ins, opts);
-  if (n.body) return interpret(n.body, ins, [], opts).outputs;
   const def = opDef(n.op);
+  // a region's semantics are its body; other ops with a body (custom_grad) define their own
+  if (n.body && def.kind === "region") return interpret(n.body, ins, [], opts).outputs;
   const out = def.interpret(ins, n.attrs as never, n.outputs[0]!.type, !!opts.f64);
   return [out];
 }

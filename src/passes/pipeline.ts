@@ -1,5 +1,6 @@
 /** @file The lowering pipeline from the traced stage to the stages backends consume. */
-import type { Graph } from "../ir/index.js";
+import { verify, type Graph } from "../ir/index.js";
+import { expandGradients } from "./grad.js";
 
 export type StageName = "traced" | "grad" | "optimized" | "fused";
 export const STAGES: readonly StageName[] = ["traced", "grad", "optimized", "fused"];
@@ -19,5 +20,7 @@ export interface PipelineOptions {
 
 /** Lowers a traced graph through every stage that exists so far. */
 export function lowerStages(traced: Graph, _opts: PipelineOptions = {}): Stages {
-  return { traced };
+  const grad = expandGradients(traced);
+  if (_opts.verify && grad !== traced) verify(grad);
+  return { traced, grad };
 }

@@ -24,6 +24,8 @@ export interface GradCtx<A> {
   readonly y: Value;
   readonly dy: Value;
   readonly attrs: A;
+  /** The node's body, for ops whose rule is a graph (custom_grad). */
+  readonly body?: Graph;
 }
 
 /**

@@ -9,6 +9,7 @@ import { indexOps } from "./index-ops.js";
 import { sourceOps } from "./source.js";
 import { barrierOps } from "./barrier.js";
 import { regionOps } from "./region.js";
+import { autodiffOps } from "./autodiff.js";
 
 const REGISTRY: { readonly [K in OpName]: OpDef<AttrsOf<K>> } = {
   ...unaryOps,
@@ -21,6 +22,7 @@ const REGISTRY: { readonly [K in OpName]: OpDef<AttrsOf<K>> } = {
   ...sourceOps,
   ...barrierOps,
   ...regionOps,
+  ...autodiffOps,
 };
 
 export const OPS = REGISTRY;

@@ -54,6 +54,9 @@ export interface OpAttrs {
   stop_gradient: None;
   // regions (a node with a body graph)
   fusion: { readonly kind: string; readonly name: string };
+  // autodiff: a `gradients()` marker the grad pass expands; a value with a user-written VJP (body)
+  grad: None;
+  custom_grad: { readonly n: number };
 }
 
 export type OpName = keyof OpAttrs;
