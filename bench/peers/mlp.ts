@@ -14,7 +14,7 @@ import {
 } from "../data.js";
 import { useJaxWasm } from "./jax-env.js";
 import { matmulBlocked, matmulIkj, type MatmulKernel, transpose } from "./js-kernels.js";
-import { tf, type TfBackend, useBackend } from "./tfjs-env.js";
+import { noDataMoves, tf, type TfBackend, useBackend } from "./tfjs-env.js";
 
 /** Inputs every W1 contender starts from; built once per shape so all engines share the bits. */
 export interface MlpCase {
@@ -248,7 +248,7 @@ function tfMlpContender(c: MlpCase, backend: TfBackend): Contender {
       const live = fresh();
       return {
         beforeRun: () => useBackend(backend),
-        run: () => void step(live),
+        run: () => void noDataMoves(() => step(live)),
         result: () =>
           twoStepSummary(
             fresh,

@@ -34,23 +34,31 @@ export async function useBackend(name: TfBackend): Promise<void> {
   }
 }
 
-/** Count of tensors moved between backends so far (each move is a full copy). */
-export function tfDataMoves(): number {
-  // Engine.moveData is the only place data crosses backends; count calls by wrapping it once.
-  return moveCount;
+let moveCount = 0;
+let watching = false;
+
+/** Count Engine.moveData calls: the only way tensor data crosses backends (a full copy each). */
+function watchDataMoves(): void {
+  if (watching) return;
+  watching = true;
+  const engine = tf.engine() as unknown as { moveData(backend: unknown, dataId: unknown): void };
+  const orig = engine.moveData.bind(engine);
+  engine.moveData = (backend, dataId) => {
+    moveCount++;
+    orig(backend, dataId);
+  };
 }
 
-let moveCount = 0;
-let wrapped = false;
-export function watchDataMoves(): void {
-  if (wrapped) return;
-  wrapped = true;
-  const engine = tf.engine() as unknown as { moveData(b: unknown, id: unknown): void };
-  const orig = engine.moveData.bind(engine);
-  engine.moveData = (b, id) => {
-    moveCount++;
-    orig(b, id);
-  };
+/**
+ * Run `f` and fail if any tensor migrated between backends meanwhile: proof that interleaving the
+ * cpu and wasm contenders (switching with tf.setBackend before each run) costs no hidden copies.
+ */
+export function noDataMoves<T>(f: () => T): T {
+  watchDataMoves();
+  const before = moveCount;
+  const r = f();
+  if (moveCount !== before) throw new Error(`${moveCount - before} tensor(s) moved between tfjs backends during a run`);
+  return r;
 }
 
 export { tf };
