@@ -5,3 +5,4 @@ export * as ir from "./ir/index.js";
 export { GraftError, ShapeError, DTypeError, ParseError, VerifyError, GradError, NaNError, UsageError } from "./ir/errors.js";
 export type { DType } from "./ir/dtype.js";
 export type { StageName } from "./passes/pipeline.js";
+export * as optimizers from "./train/optimizers/index.js";

@@ -1,0 +1,27 @@
+/** @file Gradient clipping in the DSL (by value, by norm, by global norm), as tf.clip_by_* define them. */
+import { div, maximum, scalar, sqrt, square, sum, clipByValue, type Tensor } from "../../dsl/index.js";
+
+export { clipByValue };
+
+/** The L2 norm of all elements of `t`. */
+export const l2Norm = (t: Tensor): Tensor => sqrt(sum(square(t)));
+
+/** t * clipNorm / max(||t||, clipNorm): rescales `t` only when its norm exceeds clipNorm. */
+export function clipByNorm(t: Tensor, clipNorm: number): Tensor {
+  return t.mul(clipNorm).div(maximum(l2Norm(t), clipNorm));
+}
+
+/** sqrt(sum_i ||t_i||^2) over a list of tensors. */
+export function globalNorm(ts: readonly Tensor[]): Tensor {
+  let acc = sum(square(ts[0]!));
+  for (const t of ts.slice(1)) acc = acc.add(sum(square(t)).cast(acc.dtype));
+  return sqrt(acc);
+}
+
+/** Every t_i * clipNorm / max(globalNorm, clipNorm), and the global norm (tf.clip_by_global_norm). */
+export function clipByGlobalNorm(ts: readonly Tensor[], clipNorm: number): [Tensor[], Tensor] {
+  if (ts.length === 0) return [[], scalar(0)];
+  const norm = globalNorm(ts);
+  const scale = div(clipNorm, maximum(norm, clipNorm));
+  return [ts.map((t) => t.mul(scale.cast(t.dtype))), norm];
+}
