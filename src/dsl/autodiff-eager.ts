@@ -58,12 +58,13 @@ export function eagerGradients(y: Tensor, xs: readonly Tensor[]): Tensor[] {
       if (!v) {
         v = b.emit("const", [], constAttrsOf(t.nd));
         val.set(t, v);
+        known.set(v, t);
       }
       return v;
     };
     for (const t of order) {
       const s = t._src!;
-      const v = b.emit(s.op, s.inputs.map(lift), s.attrs as never, s.loc);
+      const v = b.emit(s.op, s.inputs.map(lift), s.attrs as never, s.loc, s.body);
       val.set(t, v);
       known.set(v, t);
     }

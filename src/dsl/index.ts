@@ -9,3 +9,5 @@ export { fn, type FnOptions, type CompiledFn, type TraceRecord } from "./fn.js";
 export { currentTrace, isVariable } from "./trace.js";
 export { apply, type TensorLike } from "./apply.js";
 export { gradients } from "./autodiff.js";
+export { grad, valueAndGrad, type GradOptions } from "./autodiff-api.js";
+export { customGradient, type GradFunc, type CustomGradientFn } from "./autodiff-custom.js";

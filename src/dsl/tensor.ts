@@ -8,6 +8,8 @@ export interface EagerSource {
   readonly inputs: readonly Tensor[];
   readonly attrs: import("../ir/index.js").Attrs;
   readonly loc?: string;
+  /** The body of a region-like op (custom_grad's gradient function). */
+  readonly body?: import("../ir/index.js").Graph;
 }
 
 export class Tensor {
