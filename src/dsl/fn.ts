@@ -1,7 +1,7 @@
 /** @file fn(): trace a step per input signature, lower it, compile it for a backend, run it with state kept. */
 import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "../ir/index.js";
 import { lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
-import { defaultBackend, getBackend, type ExecStats, type Executable } from "../runtime/index.js";
+import { defaultBackend, getBackend, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
 import { Tensor } from "./tensor.js";
 import { Trace, withTrace } from "./trace.js";
 import type { Variable } from "./variable.js";
@@ -17,6 +17,8 @@ export interface FnOptions {
   readonly maxSignatures?: number;
   /** Throw a NaNError naming the op when a step produces NaN or Inf. */
   readonly checkNumerics?: boolean;
+  /** "tfjs" (tfjs backend only): return tf.Tensors, which the caller disposes, instead of graft tensors. */
+  readonly outputs?: "graft" | "tfjs";
   /** Extra options for the backend (e.g. tfjsBackend). */
   readonly [key: string]: unknown;
 }
@@ -55,6 +57,8 @@ export interface CompiledFn<A extends unknown[], R> {
 export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOptions = {}): CompiledFn<A, R> {
   const backend = opts.backend ?? defaultBackend();
   getBackend(backend); // unknown names fail now, not at the first call
+  const nativeOutputs = opts.outputs === "tfjs";
+  if (nativeOutputs && backend !== "tfjs") throw new UsageError(`outputs: "tfjs" needs backend "tfjs" (this fn uses "${backend}")`);
   const name = opts.name ?? (step.name || "step");
   const maxSignatures = opts.maxSignatures ?? 8;
   const cache = new Map<string, Compiled>();
@@ -87,7 +91,13 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1" });
     const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
     traces.push({ signature: key, reason: retraceReason(key) });
-    return { key, stages, exec, variables: [...trace.stateOf.keys()], outDef };
+    const variables = [...trace.stateOf.keys()];
+    // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
+    reportCompile({
+      owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,
+      stages, exec, inputs: arrays, state: variables, step, makeArgs: (ins) => unflatten(def, ins.map((a) => new Tensor({ nd: a }))) as unknown[],
+    });
+    return { key, stages, exec, variables, outDef };
   };
 
   const lookup = (args: unknown[]): { c: Compiled; inputs: NDArray[] } => {
@@ -104,7 +114,8 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
   const call = (...args: A): R => {
     const { c, inputs } = lookup(args);
     const outputs = c.exec.run(inputs, c.variables);
-    return unflatten(c.outDef, outputs.map((a) => new Tensor({ nd: a }))) as R;
+    // outputs: "tfjs" returns the tfjs backend's own tensors (`native`, see runtime/tfjs.ts), uncopied
+    return unflatten(c.outDef, outputs.map((a) => (nativeOutputs ? (a as { native?: unknown }).native : undefined) ?? new Tensor({ nd: a }))) as R;
   };
 
   const current = (): Compiled => {
