@@ -6,5 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     env: { GRAFT_VERIFY: "1" },
+    setupFiles: ["src/testing/setup.ts"],
   },
 });

@@ -11,3 +11,4 @@ export { apply, type TensorLike } from "./apply.js";
 export { gradients } from "./autodiff.js";
 export { grad, valueAndGrad, type GradOptions } from "./autodiff-api.js";
 export { customGradient, type GradFunc, type CustomGradientFn } from "./autodiff-custom.js";
+export { checkGrads, type CheckGradsOptions, type CheckGradsResult } from "./checkgrads.js";
