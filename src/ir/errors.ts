@@ -18,6 +18,8 @@ export class GraftError extends Error {
 /** Re-raises a location-less error of the (message, loc) kind with the user's source line. */
 export function withLoc(e: unknown, loc: string | undefined): unknown {
   if (!loc || !(e instanceof GraftError) || e.loc || e instanceof ParseError || e instanceof VerifyError) return e;
+  // the base class takes (message, code, loc); the subclasses take (message, loc)
+  if (e.constructor === GraftError) return new GraftError(e.detail, e.code, loc);
   const Ctor = e.constructor as new (m: string, l?: string) => GraftError;
   return new Ctor(e.detail, loc);
 }

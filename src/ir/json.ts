@@ -2,7 +2,7 @@
 import { ParseError } from "./errors.js";
 import { parseDType } from "./dtype.js";
 import { Builder, sameType, typeStr, type Graph, type TensorType, type Value } from "./graph.js";
-import { isOpName } from "./ops/index.js";
+import { isOpName, opDef, type OpName } from "./ops/index.js";
 import { checkAttrs } from "./attrs.js";
 
 export const JSON_FORMAT = "graft-ir";
@@ -21,6 +21,32 @@ interface JFunc {
   assigns: [number, number][];
 }
 
+/**
+ * JSON has no NaN, Infinity or -0 (stringify writes null and 0), so float attributes spell those
+ * as the strings the text printer uses, and the reader turns them back into numbers.
+ */
+const SPECIAL: Record<string, number> = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity, "-0": -0 };
+const encodeNum = (x: number): number | string => (Number.isFinite(x) && !Object.is(x, -0) ? x : Object.is(x, -0) ? "-0" : String(x));
+const decodeNum = (x: unknown): unknown => (typeof x === "string" && x in SPECIAL ? SPECIAL[x] : x);
+
+function attrsToJSON(op: OpName, attrs: Graph["nodes"][number]["attrs"]): Record<string, unknown> {
+  const schema = opDef(op).attrs as Record<string, string>;
+  const out: Record<string, unknown> = {};
+  // sorted keys: the same graph always serializes to the same text
+  for (const k of Object.keys(attrs).sort()) {
+    const v = attrs[k];
+    out[k] = schema[k] === "floats" && Array.isArray(v) ? v.map(encodeNum) : schema[k] === "float" && typeof v === "number" ? encodeNum(v) : v;
+  }
+  return out;
+}
+
+function attrsFromJSON(op: OpName, attrs: Record<string, unknown>): Record<string, unknown> {
+  const schema = opDef(op).attrs as Record<string, string>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(attrs)) out[k] = schema[k] === "floats" && Array.isArray(v) ? v.map(decodeNum) : schema[k] === "float" ? decodeNum(v) : v;
+  return out;
+}
+
 function funcToJSON(g: Graph): JFunc {
   const ids = new Map<Value, number>();
   const id = (v: Value): number => ids.get(v)!;
@@ -32,7 +58,7 @@ function funcToJSON(g: Graph): JFunc {
     nodes: g.nodes.map((n) => ({
       op: n.op,
       inputs: n.inputs.map(id),
-      attrs: { ...n.attrs } as Record<string, unknown>,
+      attrs: attrsToJSON(n.op, n.attrs),
       outputs: n.outputs.map(add),
       ...(n.loc ? { loc: n.loc } : {}),
       ...(n.body ? { body: funcToJSON(n.body) } : {}),
@@ -81,7 +107,7 @@ function readFunc(j: unknown, path: string): Graph {
     if (!isObj(n) || typeof n.op !== "string" || !Array.isArray(n.inputs) || !Array.isArray(n.outputs)) return bad(`${where}: needs 'op', 'inputs' and 'outputs'`);
     if (!isOpName(n.op)) return bad(`${where}: unknown op '${n.op}'`);
     if (n.attrs !== undefined && !isObj(n.attrs)) return bad(`${where}: 'attrs' must be an object`);
-    const checked = checkAttrs(n.op, (n.attrs ?? {}) as Record<string, unknown>);
+    const checked = checkAttrs(n.op, attrsFromJSON(n.op, (n.attrs ?? {}) as Record<string, unknown>));
     if ("problems" in checked) return bad(`${where}: ${checked.problems.join("; ")}`);
     const body = n.body === undefined ? undefined : readFunc(n.body, `${path}.${where}.body`);
     let outs: Value[] = [];

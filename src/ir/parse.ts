@@ -159,6 +159,7 @@ class Parser {
       define(t, b.input(this.type()));
     });
     this.eat(")");
+    const declaredState = new Set<Value>();
     if (this.is("state")) {
       this.next();
       this.eat("(");
@@ -168,7 +169,9 @@ class Parser {
         const type = this.type();
         const name = JSON.parse(this.expect("str", "the state's quoted name").text) as string;
         const frozen = this.is("frozen") ? (this.next(), true) : false;
-        define(t, b.stateParam(type, name, !frozen));
+        const v = b.stateParam(type, name, !frozen);
+        declaredState.add(v);
+        define(t, v);
       });
       this.eat(")");
     }
@@ -183,11 +186,13 @@ class Parser {
       if (t.kind === "word" && t.text === "return") break;
       if (t.kind === "word" && t.text === "assign") {
         this.next();
+        const sTok = this.peek();
         const s = use();
         this.eat(",");
         const v = use();
+        if (!declaredState.has(s)) this.fail(`assign: ${sTok.text} is not a state parameter`, sTok);
         if (!sameType(s.type, v.type)) this.fail(`assign: state is ${typeStr(s.type)} but the value is ${typeStr(v.type)}`, t);
-        if (stateVals.has(s)) this.fail(`state ${t.text} is assigned twice`, t);
+        if (stateVals.has(s)) this.fail(`state ${sTok.text} is assigned twice`, t);
         stateVals.add(s);
         b.assign(s, v);
         continue;

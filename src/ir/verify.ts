@@ -39,7 +39,15 @@ export function verify(g: Graph): Graph {
       if (v.def !== n || v.index !== i) fail(`${names.name(v)} does not point back to its defining node`, text);
       define(v, text);
     });
-    if (n.body) verify(n.body);
+    if (n.body) {
+      try {
+        verify(n.body);
+      } catch (e) {
+        // name the outer node too: a body's own numbering starts again at %0
+        if (e instanceof VerifyError) fail(`in the body of ${names.name(n.outputs[0]!)} (${n.op}): ${e.detail}`, text);
+        throw e;
+      }
+    }
   }
   for (const v of g.outputs) if (!defined.has(v)) fail(`returned value ${names.name(v)} is not defined`);
   const stateVals = new Set(g.state.map((s) => s.value));

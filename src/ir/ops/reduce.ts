@@ -19,7 +19,9 @@ function checkAxes(op: string, x: TensorType, axes: readonly number[]): void {
 
 /** Folds every input element into its output slot; `finish` sees the count per slot. */
 function reduceInto(x: NDArray, axes: readonly number[], out: NDArray, init: number, f: (acc: number, v: number) => number, finish?: (acc: number, n: number) => number): NDArray {
-  const od = out.data;
+  // accumulate in doubles: an Int32Array cannot hold max's -Infinity identity (it would store 0),
+  // and f32 partial sums would round at every step where tfjs and the js backend do not
+  const od = new Float64Array(out.data.length);
   od.fill(init);
   const rank = x.shape.length;
   const kept = keptShape(x.shape, axes);
@@ -41,6 +43,7 @@ function reduceInto(x: NDArray, axes: readonly number[], out: NDArray, init: num
     const n = sizeOf(axes.map((a) => x.shape[a]!));
     for (let i = 0; i < od.length; i++) od[i] = finish(od[i]!, n);
   }
+  out.data.set(od);
   return out;
 }
 
@@ -52,6 +55,8 @@ interface ReduceSpec {
   readonly js: { init: string; combine: (acc: string, x: string) => string; finish?: (acc: string, n: string) => string };
   readonly tf: string;
   readonly vjp: VjpRule<ReduceAttrs>;
+  /** Integer inputs are refused (mean: an i32 result would silently truncate; tfjs returns float32). */
+  readonly floatOnly?: boolean;
 }
 
 function reduction(s: ReduceSpec): OpDef<ReduceAttrs> {
@@ -62,6 +67,7 @@ function reduction(s: ReduceSpec): OpDef<ReduceAttrs> {
     defaults: { keepDims: false },
     infer: ([x], a) => {
       if (x!.dtype === "bool") throw new DTypeError(`${s.name}: expects a numeric tensor, got bool (cast it first)`);
+      if (s.floatOnly && x!.dtype === "i32") throw new DTypeError(`${s.name}: expects a float tensor, got i32; cast it first (x.cast("f32")) so the result is not truncated`);
       checkAxes(s.name, x!, a.axes);
       return { dtype: x!.dtype, shape: reducedShape(x!.shape, a.axes, a.keepDims) };
     },
@@ -87,7 +93,7 @@ export const reduceOps = {
   }),
   // d mean = dy / n broadcast back
   mean: reduction({
-    name: "mean", init: 0, f: (a, v) => a + v, finish: (a, n) => a / n,
+    name: "mean", floatOnly: true, init: 0, f: (a, v) => a + v, finish: (a, n) => a / n,
     js: { init: "0", combine: (a, x) => `${a} + ${x}`, finish: (a, n) => `${a} / ${n}` }, tf: "mean",
     vjp: ({ b, x: [x], dy, attrs }) => [b.o.div(expandReduced(b, dy, x!.shape, attrs.axes), sizeOf(attrs.axes.map((i) => x!.shape[i]!)))],
   }),
