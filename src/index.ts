@@ -5,4 +5,6 @@ export * as ir from "./ir/index.js";
 export { GraftError, ShapeError, DTypeError, ParseError, VerifyError, GradError, NaNError, UsageError } from "./ir/errors.js";
 export type { DType } from "./ir/dtype.js";
 export type { StageName } from "./passes/pipeline.js";
-export * as optimizers from "./train/optimizers/index.js";
+export * from "./train/index.js";
+export { initTfjs, ready, type TfjsBackendName } from "./runtime/tfjs.js";
+export { toTfjs, fromTfjs, fromTfjsVariable } from "./dsl/tfjs.js";

@@ -24,8 +24,22 @@ export function asInputArray(x: unknown): NDArray {
   if (x instanceof Uint8Array) return { dtype: "bool", shape: [x.length], data: x };
   if (isTfjsTensor(x)) {
     const dt = x.dtype === "int32" ? "i32" : x.dtype === "bool" ? "bool" : "f32";
-    const data = x.dataSync();
-    return dt === "f32" && data instanceof Float32Array ? { dtype: dt, shape: [...x.shape], data } : nd(dt, x.shape, data);
+    // No copy up front: the tensor travels as `native` (the tfjs backend uses it as is) and
+    // `data` downloads only if another backend reads it.
+    let host: NDArray | undefined;
+    const lazy: NDArray & { readonly native: unknown } = {
+      dtype: dt,
+      shape: [...x.shape],
+      native: x,
+      get data() {
+        if (!host) {
+          const data = x.dataSync();
+          host = dt === "f32" && data instanceof Float32Array ? { dtype: dt, shape: [...x.shape], data } : nd(dt, x.shape, data);
+        }
+        return host.data;
+      },
+    };
+    return lazy;
   }
   throw new UsageError(`cannot use ${Object.prototype.toString.call(x)} as a tensor argument`);
 }

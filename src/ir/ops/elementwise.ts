@@ -180,6 +180,7 @@ export const selectOps = {
     },
     vjp: ({ b, x, dy }) => [isFloat(x[0]!.dtype) ? b.emit("cast", [dy], { dtype: x[0]!.dtype }) : null],
     js: { expr: ([x], a) => (a.dtype === "bool" ? `(${x} !== 0 ? 1 : 0)` : a.dtype === "i32" ? `(${x} | 0)` : x!) },
-    tfjs: ([x], a) => `tf.cast(${x}, ${JSON.stringify(a.dtype === "i32" ? "int32" : a.dtype === "bool" ? "bool" : "float32")})`,
+    // to bool is `x != 0`: tfjs-wasm's Cast to bool truncates to a byte (0.5 -> false, -2 -> 254)
+    tfjs: ([x], a) => (a.dtype === "bool" ? `tf.notEqual(${x}, 0)` : `tf.cast(${x}, ${JSON.stringify(a.dtype === "i32" ? "int32" : "float32")})`),
   }),
 } as const;

@@ -1,6 +1,6 @@
 /** @file Sources: constants, iota, and counter-based random numbers (pure functions of a key). */
 import { DTypeError, ShapeError } from "../errors.js";
-import { parseDType, type DType } from "../dtype.js";
+import { parseDType, tfjsDType, type DType } from "../dtype.js";
 import { shapeStr, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { nd } from "../ndarray.js";
 import { fillNormal, fillUniform } from "../random.js";
@@ -8,6 +8,8 @@ import type { TensorType } from "../graph.js";
 import { defineOp } from "./def.js";
 import type { ConstAttrs, RandomAttrs } from "./names.js";
 
+
+const jsNum = (x: number): string => (Object.is(x, -0) ? "-0" : String(x));
 
 export const constAttrs = (dtype: DType, shape: Shape, value: readonly number[]): ConstAttrs => ({ dtype, shape: [...shape], value: [...value] });
 
@@ -54,7 +56,13 @@ export const sourceOps = {
     interpret: (_i, a, out, wide) => nd(out.dtype, out.shape, a.value, wide),
     vjp: { zero: "constants have no inputs" },
     js: { kernel: "const" },
-    tfjs: (_i, a, ctx) => `tf.tensor(${JSON.stringify(a.value.length === 1 ? a.value[0] : a.value)}, ${JSON.stringify(a.shape)}, ${JSON.stringify(ctx.out.dtype === "i32" ? "int32" : ctx.out.dtype === "bool" ? "bool" : "float32")})`,
+    // splats fill the shape; numbers print as JS literals (JSON.stringify writes NaN/Infinity as null)
+    tfjs: (_i, a, ctx) => {
+      const dt = JSON.stringify(tfjsDType(ctx.out.dtype));
+      return a.value.length === 1
+        ? `tf.fill(${JSON.stringify(a.shape)}, ${jsNum(a.value[0]!)}, ${dt})`
+        : `tf.tensor([${a.value.map(jsNum).join(", ")}], ${JSON.stringify(a.shape)}, ${dt})`;
+    },
   }),
   // iota: element value = its index along `axis`
   iota: defineOp<{ dtype: DType; shape: readonly number[]; axis: number }>({
