@@ -133,6 +133,8 @@ function idxStr(shape: readonly number[], flat: number): string {
 
 interface Mismatch {
   readonly where: string;
+  /** Narrowed to one input (random mode): listed before the all-inputs probes. */
+  readonly narrowed?: boolean;
   readonly analytic: number;
   readonly numeric: number;
   readonly abs: number;
@@ -145,7 +147,7 @@ class Tally {
   maxRel = 0;
   bad: Mismatch[] = [];
   constructor(private readonly atol: number, private readonly rtol: number) {}
-  compare(analytic: number, numeric: number, where: () => string): void {
+  compare(analytic: number, numeric: number, where: () => string, narrowed = false): void {
     this.checks++;
     const abs = Math.abs(analytic - numeric);
     const rel = abs / Math.max(Math.abs(numeric), 1e-300);
@@ -153,7 +155,7 @@ class Tally {
     if (ok) {
       this.maxAbs = Math.max(this.maxAbs, abs);
       if (Math.abs(numeric) > this.atol) this.maxRel = Math.max(this.maxRel, rel);
-    } else this.bad.push({ where: where(), analytic, numeric, abs: Number.isNaN(abs) ? Infinity : abs, rel });
+    } else this.bad.push({ where: where(), narrowed, analytic, numeric, abs: Number.isNaN(abs) ? Infinity : abs, rel });
   }
 }
 
@@ -210,7 +212,7 @@ function randomCheck(t: Traced, args: readonly unknown[], eps: number, tally: Ta
     const grads = run(t.vjp, [...x, ...us], t.state).slice(t.outTypes.length);
     let analytic = 0;
     grads.forEach((g, c) => g.data.forEach((a, i) => (analytic += a * vs[c]![i]!)));
-    tally.compare(analytic, numeric, () => `${label}: random projection <u, J v>`);
+    tally.compare(analytic, numeric, () => `${label}: random projection <u, J v>`, only !== null);
   };
   for (let d = 0; d < directions; d++) probe(null, "all inputs together");
   if (tally.bad.length) {
@@ -220,10 +222,10 @@ function randomCheck(t: Traced, args: readonly unknown[], eps: number, tally: Ta
 }
 
 function report(order: number, mode: string, o: { eps: number; atol: number; rtol: number }, tally: Tally): string {
-  const worst = [...tally.bad].sort((p, q) => q.abs - p.abs);
+  const worst = [...tally.bad].sort((p, q) => Number(!!q.narrowed) - Number(!!p.narrowed) || q.abs - p.abs);
   const lines = [
     `checkGrads: analytic and numeric gradients differ (order ${order}, ${mode === "full" ? "full Jacobian" : "random projections"}; eps=${o.eps}, atol=${o.atol}, rtol=${o.rtol}, float64)`,
-    `  ${tally.bad.length} of ${tally.checks} comparison(s) fail; worst first:`,
+    `  ${tally.bad.length} of ${tally.checks} comparison(s) fail; ${mode === "full" ? "worst first" : "inputs probed one at a time first"}:`,
   ];
   for (const m of worst.slice(0, 5)) {
     lines.push(`  - ${m.where}`, `      analytic ${m.analytic}   numeric ${m.numeric}   abs error ${m.abs.toExponential(3)}   rel error ${m.rel.toExponential(3)}`);
