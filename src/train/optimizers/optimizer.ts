@@ -1,7 +1,7 @@
 /** @file The base Optimizer: hyperparameters, named slots per variable, an in-graph iteration counter, and
  * applyGradients, which writes the update rule into the step being traced (or into a small compiled step
  * of its own when called eagerly), so updates fuse instead of running op by op. */
-import { apply, cast, currentTrace, fn, isVariable, tensor, variable, Tensor, Variable, type CompiledFn } from "../../dsl/index.js";
+import { apply, cast, currentTrace, fn, gradients, isVariable, tensor, variable, Tensor, Variable, type CompiledFn } from "../../dsl/index.js";
 import { outsideTrace } from "../../dsl/trace.js";
 import { DTypeError, GraftError, isFloat, sameShape, ShapeError, shapeStr, sizeOf, UsageError, type DType } from "../../ir/index.js";
 import { deserialize, isSerialized, serialize, type Config } from "../serialization.js";
@@ -208,8 +208,12 @@ export abstract class Optimizer {
     else this.applyEager(pairs);
   }
 
-  /** Computes the loss, its gradients with respect to `vars` and applies them; returns the loss. */
-  minimize(loss: () => Tensor, vars: readonly Variable[], gradients: (y: Tensor, xs: readonly Variable[]) => (Tensor | null)[]): Tensor {
+  /**
+   * Computes the loss, its gradients with respect to `vars` and applies them; returns the loss.
+   * Inside `fn` all of it is one traced step; eagerly the loss runs op by op and the update compiled.
+   */
+  minimize(loss: () => Tensor, vars: readonly Variable[]): Tensor {
+    if (vars.length === 0) throw new UsageError(`${this.name}.minimize: no variables to optimize`);
     const y = loss();
     this.applyGradients(zip(gradients(y, vars), vars));
     return y;
@@ -220,6 +224,14 @@ export abstract class Optimizer {
     const out: Variable[] = [this.iterations];
     if (this.lrVar) out.push(this.lrVar);
     for (const m of this.slots.values()) out.push(...m.values());
+    return out;
+  }
+
+  /** [path, variable] for checkpoints: "iterations", "learning_rate", "slots/<key of var>/<slot>". */
+  namedVariables(keyOf: (v: Variable) => string = (v) => v.name): [string, Variable][] {
+    const out: [string, Variable][] = [["iterations", this.iterations]];
+    if (this.lrVar) out.push(["learning_rate", this.lrVar]);
+    for (const [v, m] of this.slots) for (const [slot, s] of m) out.push([`slots/${keyOf(v)}/${slot}`, s]);
     return out;
   }
 

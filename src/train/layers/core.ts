@@ -1,0 +1,131 @@
+/** @file Dense, Dropout, Activation and Flatten layers. */
+import { concat, fill, matmul, randomUniform, reshape, where, type Tensor, type Variable } from "../../dsl/index.js";
+import { ShapeError, shapeStr, UsageError } from "../../ir/index.js";
+import { drawSeed, type Initializer } from "../initializers.js";
+import type { Regularizer } from "../regularizers.js";
+import { registerClass, serialize, type Config } from "../serialization.js";
+import { getActivation, type ActivationFn, type ActivationName } from "./activations.js";
+import { Layer, type CallOptions, type LayerOptions } from "./layer.js";
+
+export interface DenseOptions extends LayerOptions {
+  readonly units: number;
+  readonly activation?: ActivationName | ActivationFn;
+  readonly useBias?: boolean;
+  readonly kernelInitializer?: Initializer | string;
+  readonly biasInitializer?: Initializer | string;
+  readonly kernelRegularizer?: Regularizer | string;
+  readonly biasRegularizer?: Regularizer | string;
+}
+
+/** y = activation(x W + b), W: [inputs, units]. */
+export class Dense extends Layer {
+  readonly units: number;
+  readonly useBias: boolean;
+  private readonly act: { fn: ActivationFn; name: string };
+  private readonly opts: DenseOptions;
+  kernel?: Variable;
+  bias?: Variable;
+
+  constructor(opts: DenseOptions) {
+    super(opts);
+    if (!Number.isInteger(opts.units) || opts.units < 1) throw new UsageError(`Dense: units must be a positive integer, got ${opts.units}`);
+    this.units = opts.units;
+    this.useBias = opts.useBias ?? true;
+    this.act = getActivation(opts.activation);
+    this.opts = opts;
+  }
+
+  override build(inputShape: readonly number[]): void {
+    const inDim = inputShape.at(-1);
+    if (inDim === undefined || inDim < 1) throw new ShapeError(`${this.name}: Dense needs inputs with a known last axis, got ${shapeStr(inputShape)}`);
+    this.kernel = this.addWeight("kernel", [inDim, this.units], { initializer: this.opts.kernelInitializer ?? "glorotUniform", ...(this.opts.kernelRegularizer ? { regularizer: this.opts.kernelRegularizer } : {}) });
+    if (this.useBias) this.bias = this.addWeight("bias", [this.units], { initializer: this.opts.biasInitializer ?? "zeros", ...(this.opts.biasRegularizer ? { regularizer: this.opts.biasRegularizer } : {}) });
+  }
+
+  call(x: Tensor): Tensor {
+    if (x.rank < 2) throw new ShapeError(`${this.name}: Dense expects [batch, ..., features], got ${x.dtype}${shapeStr(x.shape)}`);
+    let y = matmul(x, this.kernel!);
+    if (this.bias) y = y.add(this.bias);
+    return this.act.fn(y);
+  }
+
+  override computeOutputShape(inputShape: readonly number[]): number[] {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): Config {
+    const o = this.opts;
+    const ser = (x: unknown) => (typeof x === "string" || x === undefined ? x : serialize(x as Initializer));
+    return {
+      ...super.getConfig(), units: this.units, activation: this.act.name, useBias: this.useBias,
+      kernelInitializer: ser(o.kernelInitializer) as Config[string], biasInitializer: ser(o.biasInitializer) as Config[string],
+      kernelRegularizer: ser(o.kernelRegularizer) as Config[string], biasRegularizer: ser(o.biasRegularizer) as Config[string],
+    };
+  }
+}
+
+export interface DropoutOptions extends LayerOptions {
+  /** Fraction of inputs set to zero while training. */
+  readonly rate: number;
+  readonly seed?: number;
+}
+
+/**
+ * Inverted dropout: while training, keep each input with probability 1 - rate and scale it by
+ * 1 / (1 - rate). The mask comes from counter-based random numbers keyed by (seed, step), where step
+ * is a counter variable advanced in-graph on every training call: a compiled step draws a new mask
+ * each time it runs, and a run is reproducible from the seed.
+ */
+export class Dropout extends Layer {
+  readonly rate: number;
+  readonly seed: number;
+  readonly counter: Variable;
+
+  constructor(opts: DropoutOptions) {
+    super(opts);
+    if (!(opts.rate >= 0 && opts.rate < 1)) throw new UsageError(`Dropout: rate must be in [0, 1), got ${opts.rate}`);
+    this.rate = opts.rate;
+    this.seed = opts.seed ?? drawSeed();
+    this.counter = this.addWeight("seed_counter", [], { dtype: "i32", trainable: false, initializer: "zeros" });
+  }
+
+  call(x: Tensor, { training = false }: CallOptions): Tensor {
+    if (!training || this.rate === 0) return x;
+    const step = this.counter.value;
+    const key = concat([fill([1], this.seed | 0, "i32"), reshape(step, [1])]);
+    this.counter.assign(step.add(1));
+    const keep = randomUniform(x.shape, { seed: key, dtype: x.dtype }).greaterEqual(this.rate);
+    return where(keep, x.mul(1 / (1 - this.rate)), 0);
+  }
+
+  override getConfig(): Config {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+/** An activation function as a layer. */
+export class Activation extends Layer {
+  private readonly act: { fn: ActivationFn; name: string };
+  constructor(opts: LayerOptions & { activation: ActivationName | ActivationFn }) {
+    super(opts);
+    this.act = getActivation(opts.activation);
+  }
+  call(x: Tensor): Tensor {
+    return this.act.fn(x);
+  }
+  override getConfig(): Config {
+    return { ...super.getConfig(), activation: this.act.name };
+  }
+}
+
+/** [batch, d1, d2, ...] -> [batch, d1 * d2 * ...]. */
+export class Flatten extends Layer {
+  call(x: Tensor): Tensor {
+    return reshape(x, [x.shape[0]!, -1]);
+  }
+  override computeOutputShape(s: readonly number[]): number[] {
+    return [s[0]!, s.slice(1).reduce((a, b) => a * b, 1)];
+  }
+}
+
+for (const c of [Dense, Dropout, Activation, Flatten]) registerClass(c);
