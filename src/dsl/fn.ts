@@ -95,7 +95,7 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,
-      stages, exec, inputs: arrays, state: variables, step, makeArgs: (ins) => unflatten(def, ins.map((a) => new Tensor({ nd: a }))) as unknown[],
+      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[],
     });
     return { key, stages, exec, variables, outDef };
   };

@@ -67,10 +67,10 @@ export function decodeArray(e: EncodedArray): NDArray {
 
 const ext: Record<string, string> = { js: "js", tfjs: "js", interp: "ir" };
 
-/** Unique file-name stem per fn() instance: a second fn named "step" dumps as "step_1". */
+/** Unique file-name stem per fn() instance and folder: a second fn named "step" dumps as "step_1". */
 const stems = new Map<string, WeakMap<object, string>>();
 const usedStems = new Map<string, Set<string>>();
-function stemFor(dir: string, rec: CompileRecord): string {
+export function stemFor(dir: string, rec: Pick<CompileRecord, "owner" | "fnName">): string {
   const byOwner = stems.get(dir) ?? stems.set(dir, new WeakMap()).get(dir)!;
   const used = usedStems.get(dir) ?? usedStems.set(dir, new Set()).get(dir)!;
   let stem = byOwner.get(rec.owner);

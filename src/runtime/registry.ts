@@ -22,9 +22,9 @@ export interface CompileRecord {
   readonly state: readonly StateCell[];
   /** Copies of the state's values when it compiled (filled in by reportCompile). */
   readonly stateValues?: readonly NDArray[];
-  /** The user's step function, and how to rebuild its call arguments from `inputs` (for checkers). */
+  /** The user's step function, and how to rebuild its call arguments from tensors for `inputs` (for checkers). */
   readonly step: (...args: never[]) => unknown;
-  readonly makeArgs: (inputs: readonly NDArray[]) => unknown[];
+  readonly makeArgs: (leaves: readonly unknown[]) => unknown[];
   /** Graphs after each pass, when the pipeline was asked for them (GRAFT_DUMP_PASSES=1). */
   readonly passes?: readonly { readonly pass: string; readonly graph: import("../ir/index.js").Graph }[];
 }

@@ -1,0 +1,94 @@
+/** @file `graft explain`: why each function traced, what the passes did, which ops fused (and why not), the memory plan, kernel statistics. */
+import { fromJSON, sizeOf, type Graph } from "../ir/index.js";
+import { STAGES } from "../passes/pipeline.js";
+import type { ExecStats } from "../runtime/index.js";
+import type { Parsed } from "./args.js";
+import { readText, selectFn, selectSig, type DumpEntry } from "./dumpdir.js";
+import { runDumped } from "./session.js";
+import { cliOut, resolveScript } from "./script.js";
+
+export const explainHelp = `graft explain — why it traced, what fused and why not, where memory goes
+
+usage: graft explain script.ts [--fn NAME] [--sig N] [-- script args]
+
+Runs the script with dumping on and prints, for every trace of every compiled function:
+  - why it (re)traced and its input signature;
+  - node counts per stage and what the backend runs (kernels, bytes held between steps);
+  - the kernels of the fused stage: kind, member ops, bytes in and out;
+  - the fusion decisions with their reasons (what fused, what did not and why);
+  - the memory plan, with its peak bytes.
+
+options:
+  --fn NAME   only this function
+  --sig N     only the N-th trace of each function`;
+
+export const explainOptions = { fn: "value", sig: "value" } as const;
+
+const BYTES: Record<string, number> = { f32: 4, f64: 8, i32: 4, bool: 1 };
+const bytesOf = (t: { dtype: string; shape: readonly number[] }): number => (BYTES[t.dtype] ?? 4) * sizeOf(t.shape);
+
+/** "1.5 KiB" style sizes. */
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB"];
+  let v = n / 1024;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) (v /= 1024), u++;
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+}
+
+/** The kernels of a fused-stage graph: regions with their members, plus ops that run alone. */
+export function kernelTable(g: Graph): string[] {
+  const rows: string[] = [];
+  let regions = 0;
+  let alone = 0;
+  const byKind = new Map<string, number>();
+  for (const n of g.nodes) {
+    const inB = n.inputs.reduce((s, v) => s + bytesOf(v), 0);
+    const outB = n.outputs.reduce((s, v) => s + bytesOf(v), 0);
+    if (n.body) {
+      const kind = String(n.attrs.kind ?? n.op);
+      byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+      const ops = n.body.nodes.map((b) => b.op);
+      rows.push(`  kernel ${regions++} ${String(n.attrs.name ?? n.op)} (${kind}): ${ops.length} ops [${ops.join(" ")}], in ${fmtBytes(inB)}, out ${fmtBytes(outB)}`);
+    } else if (n.op !== "const") {
+      alone++;
+      rows.push(`  op ${n.op}: in ${fmtBytes(inB)}, out ${fmtBytes(outB)}`);
+    }
+  }
+  const kinds = [...byKind].map(([k, c]) => `${k} ${c}`).join(", ");
+  return [`fused kernels: ${regions}${kinds ? ` (${kinds})` : ""}, unfused ops: ${alone}`, ...rows];
+}
+
+/** The report for one trace of one function. */
+export function explainEntry(e: DumpEntry): string {
+  const stats = JSON.parse(readText(e, e.stats)) as ExecStats;
+  const lines = [
+    `== ${e.stem} #${e.sig}  (backend ${e.backend})`,
+    `traced: ${e.reason}`,
+    `signature: ${e.signature}`,
+    `nodes: ${STAGES.filter((s) => e.stages[s]).map((s) => `${s} ${e.stages[s]!.nodes}`).join(", ")}`,
+    `backend: ${stats.kernels} kernels, ${fmtBytes(stats.bytes)} held between steps`,
+  ];
+  const fused = e.stages.fused;
+  if (fused) lines.push(...kernelTable(fromJSON(readText(e, fused.json))));
+  else lines.push("fused kernels: none (no fused stage: this pipeline does not fuse)");
+  const section = (title: string, text: string): void => {
+    lines.push(`${title}:`, ...text.trimEnd().split("\n").map((l) => `  ${l}`));
+  };
+  section("fusion decisions", readText(e, e.fusion));
+  section("memory plan", readText(e, e.memory));
+  return lines.join("\n");
+}
+
+export async function explainCommand(p: Parsed): Promise<number> {
+  const script = resolveScript("explain", p.positional[0]);
+  const s = await runDumped(script, { argv: p.rest });
+  try {
+    const entries = selectSig("explain", selectFn("explain", s.entries, p.options.fn as string | undefined), p.options.sig as string | undefined);
+    cliOut(entries.map(explainEntry).join("\n\n") + "\n");
+    return 0;
+  } finally {
+    s.cleanup();
+  }
+}
