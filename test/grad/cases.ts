@@ -44,8 +44,13 @@ type TfUnary = (x: tf.Tensor) => tf.Tensor;
 function unary(op: OpName, tfFn: TfUnary | undefined, domain: (s: number[]) => Tensor = (s) => rand(s)): GradCase[] {
   return UNARY_SHAPES.map((s) => ({ name: `${op} [${s}]`, args: () => [domain(s)], f: un(op), ...(tfFn ? { tf: tfFn } : {}) }));
 }
-function binary(op: OpName, tfFn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, da: (s: number[]) => Tensor = (s) => rand(s), db = da): GradCase[] {
-  return BINARY_SHAPES.map(([sa, sb]) => ({ name: `${op} [${sa}] [${sb}]`, args: () => [da(sa), db(sb)], f: bin(op), tf: tfFn }));
+/** `tfBroadcasts: false`: tfjs's own gradient is wrong under broadcasting (4.22's Maximum/Minimum
+ * return dy's shape for a broadcast input), so tfjs is the oracle only for same-shape cases there. */
+function binary(op: OpName, tfFn: (a: tf.Tensor, b: tf.Tensor) => tf.Tensor, da: (s: number[]) => Tensor = (s) => rand(s), db = da, tfBroadcasts = true): GradCase[] {
+  return BINARY_SHAPES.map(([sa, sb]) => ({
+    name: `${op} [${sa}] [${sb}]`, args: () => [da(sa), db(sb)], f: bin(op),
+    ...(tfBroadcasts || sa.join() === sb.join() ? { tf: tfFn } : {}),
+  }));
 }
 
 type Reducer = "sum" | "mean" | "max" | "min" | "prod";
@@ -90,8 +95,8 @@ export const GRAD_CASES: Partial<Record<OpName, GradCase[]>> = {
   mul: binary("mul", tf.mul),
   div: binary("div", tf.div, (s) => rand(s), (s) => signedAway(s)),
   pow: binary("pow", tf.pow, pos, (s) => rand(s, -1.5, 1.5)),
-  maximum: binary("maximum", tf.maximum),
-  minimum: binary("minimum", tf.minimum),
+  maximum: binary("maximum", tf.maximum, undefined, undefined, false),
+  minimum: binary("minimum", tf.minimum, undefined, undefined, false),
   where: [
     { name: "where [2,3] same shapes", args: () => [tensor([true, false, true, false, false, true], [2, 3], "bool"), rand([2, 3]), rand([2, 3])], f: (c, a, b) => apply("where", [c!, a!, b!]), tf: (c, a, b) => tf.where(c!, a!, b!) },
     { name: "where [2,3] cond [3] a [2,3] b [] (broadcast)", args: () => [tensor([true, false, true], [3], "bool"), rand([2, 3]), rand([])], f: (c, a, b) => apply("where", [c!, a!, b!]) },
