@@ -1,6 +1,14 @@
-/** @file The lowering pipeline from the traced stage to the stages backends consume. */
+/** @file The lowering pipeline from the traced stage to the stages backends consume, and the named pass pipelines. */
 import { verify, type Graph } from "../ir/index.js";
 import { expandGradients } from "./grad.js";
+import { fixpoint, makeContext, runPasses, type Pass, type PassContext, type PassOptions, type PassStat } from "./pass.js";
+import { simplify } from "./simplify.js";
+import { stabilize } from "./stabilize.js";
+import { layout } from "./layout.js";
+import { fold } from "./fold.js";
+import { cse } from "./cse.js";
+import { dce } from "./dce.js";
+import { fuse } from "./fuse.js";
 
 export type StageName = "traced" | "grad" | "optimized" | "fused";
 export const STAGES: readonly StageName[] = ["traced", "grad", "optimized", "fused"];
@@ -13,14 +21,57 @@ export interface Stages {
   readonly fused?: Graph;
 }
 
-export interface PipelineOptions {
-  /** Run the verifier after every pass (on in tests and with GRAFT_VERIFY=1). */
-  readonly verify?: boolean;
+export interface PipelineOptions extends PassOptions {
+  /** Which entry of PIPELINES lowers grad -> optimized -> fused (default "default"). */
+  readonly pipeline?: string;
 }
 
-/** Lowers a traced graph through every stage that exists so far. */
-export function lowerStages(traced: Graph, _opts: PipelineOptions = {}): Stages {
+/** A named pipeline: the passes that make the "optimized" stage, then those that make "fused". */
+export interface Pipeline {
+  readonly optimize: readonly Pass[];
+  readonly fuse: readonly Pass[];
+}
+
+/**
+ * "default": stabilize first (its patterns must see the user's ops before simplification
+ * reshapes them), then simplify/fold/CSE/DCE to a fixed point, then matmul layout, then fuse.
+ * "O0": no rewriting at all, only fusion (for comparing against the unoptimized graph).
+ */
+export const PIPELINES: Readonly<Record<string, Pipeline>> = {
+  default: {
+    optimize: [stabilize, fixpoint("optimize", [simplify, stabilize, fold, cse, dce]), layout, fixpoint("cleanup", [simplify, cse, dce])],
+    fuse: [fuse],
+  },
+  O0: { optimize: [dce], fuse: [fuse] },
+};
+
+export interface Lowered {
+  readonly stages: Stages;
+  /** One entry per pass run, in order. */
+  readonly stats: readonly PassStat[];
+  /** What passes noted (rules that fired, fusion decisions and refusals), by pass name. */
+  readonly notes: ReadonlyMap<string, readonly string[]>;
+}
+
+const reports = new WeakMap<Graph, Lowered>();
+/** The lowering report of a stage graph made by `lower` (for explain, dumps and stats). */
+export const loweringOf = (g: Graph): Lowered | undefined => reports.get(g);
+
+/** Lowers a traced graph through every stage, with statistics and decision notes. */
+export function lower(traced: Graph, opts: PipelineOptions = {}): Lowered {
   const grad = expandGradients(traced);
-  if (_opts.verify && grad !== traced) verify(grad);
-  return { traced, grad };
+  if (opts.verify && grad !== traced) verify(grad);
+  const p = PIPELINES[opts.pipeline ?? "default"];
+  if (!p) throw new Error(`unknown pipeline '${opts.pipeline}' (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  const ctx: PassContext = makeContext(opts);
+  const optimized = runPasses(grad, p.optimize, ctx).graph;
+  const fused = runPasses(optimized, p.fuse, ctx).graph;
+  const out: Lowered = { stages: { traced, grad, optimized, fused }, stats: ctx.stats, notes: ctx.notes };
+  for (const g of [optimized, fused]) reports.set(g, out);
+  return out;
+}
+
+/** Lowers a traced graph through every stage (what fn() calls). */
+export function lowerStages(traced: Graph, opts: PipelineOptions = {}): Stages {
+  return lower(traced, opts).stages;
 }

@@ -12,6 +12,26 @@
  *     (the epilogue: bias add, activation, scaling).
  * - `name` is a readable kernel name (e.g. "matmul_add_relu"); it is never used for decisions.
  * Its semantics are the body's: the interpreter runs the body.
+ *
+ * Refinements (the fusion pass, src/passes/fuse.ts, guarantees these; codegens may rely on them):
+ * - Every elementwise op, combiner reduction (sum, mean, max, min, prod) and matmul of the
+ *   optimized graph is inside exactly one fusion node; a lone op is a kernel of one.
+ * - Views. Besides elementwise ops and splat consts, "elementwise" and "reduce" bodies may
+ *   contain `broadcast_to`, and `reshape` that only inserts or removes size-1 axes, applied to a
+ *   body input or to another such view, never to a computed value: the loop reads that input
+ *   through the view's index map (strides, 0 on broadcast axes). In "matmul" bodies a view may
+ *   feed the epilogue, never the matmul's operands (those are always body inputs).
+ * - Intermediates may be smaller than their loop (e.g. f32[128,1] inside a [128,10] loop): they
+ *   broadcast (NumPy rules) and are recomputed per element; the pass bounds that cost. Outputs
+ *   never are: every output has exactly the shape of the loop that computes it.
+ * - "reduce": all reductions have the same input shape, axes and keepDims, so one reduced shape.
+ *   Ops are either before the reductions ("prologue", on the domain shape, not reading any
+ *   reduction) or after (on the reduced shape). Prologue values may also be outputs, of the
+ *   domain shape: the loop visits each domain element once and writes them as it goes.
+ * - "matmul": the epilogue may read other body inputs (broadcast to the output shape) and have
+ *   several outputs (an optimizer update writes m, v and the parameter from the dW tile); the
+ *   matmul's own result is an output only when something outside uses it.
+ * - Several outputs of any kind are listed in body order; a value is output once.
  */
 import { UsageError, VerifyError } from "../errors.js";
 import { sameType, typeStr } from "../graph.js";

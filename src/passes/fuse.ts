@@ -1,0 +1,231 @@
+/** @file Fusion: plan kernels greedily (legality and priority in fuse-rules.ts), then build `fusion` region nodes.
+ *
+ * Every elementwise op, reduction and matmul of the optimized graph ends up in exactly one
+ * `fusion` node (a lone op is a kernel of one), so the fused stage is: fusion nodes, plus the
+ * few ops that are kernels of their own (gather, transpose copies, argmax, random), plus
+ * constants and views. See src/ir/ops/region.ts for what a body may contain.
+ */
+import { Builder, Namer, type Graph, type Node, type Value } from "../ir/index.js";
+import type { FusionKind } from "../ir/ops/region.js";
+import { eliminateDeadCode } from "./dce.js";
+import { candidates, roleOf, shapeOf, type GroupShape, type LegalityEnv } from "./fuse-rules.js";
+import type { Pass, PassContext, PassOptions } from "./pass.js";
+
+/** One kernel of the plan. */
+export interface PlannedKernel {
+  readonly nodes: readonly Node[];
+  readonly shape: GroupShape;
+}
+
+/** The plan and every decision made on the way, for `explain`. */
+export interface FusionPlan {
+  readonly kernels: readonly PlannedKernel[];
+  /** "fused A + B", in the order merges happened. */
+  readonly merges: readonly string[];
+  /** Pairs left apart, with the reason (the last one given for that pair). */
+  readonly refusals: readonly string[];
+  /** Names of the planned graph's values, for messages. */
+  readonly names: Namer;
+}
+
+/** Groups nodes into kernels: every candidate pair, best first, merged when legal, until nothing changes. */
+export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
+  const names = new Namer(g);
+  const label = (n: Node): string => `${names.name(n.outputs[0]!)} (${n.op})`;
+  const usersOf = new Map<Value, (Node | "out")[]>();
+  const use = (v: Value, u: Node | "out") => (usersOf.get(v) ?? usersOf.set(v, []).get(v)!).push(u);
+  for (const n of g.nodes) for (const v of n.inputs) use(v, n);
+  for (const v of g.outputs) use(v, "out");
+  for (const a of g.assigns) use(a.value, "out");
+  const env: LegalityEnv = { users: (v) => usersOf.get(v) ?? [], matmulEpilogues: opts.matmulEpilogues ?? true, recomputeBudget: 4 };
+  const groupable = (n: Node) => ["ew", "reduce", "matmul"].includes(roleOf(n));
+
+  // union-find over nodes: each group is a set with its members in graph order
+  const groupOf = new Map<Node, Set<Node>>();
+  for (const n of g.nodes) if (groupable(n)) groupOf.set(n, new Set([n]));
+  const order = new Map(g.nodes.map((n, i) => [n, i]));
+  const sorted = (s: Iterable<Node>) => [...s].sort((p, q) => order.get(p)! - order.get(q)!);
+
+  /**
+   * Would merging A and B make a cycle: a path from one to the other through something outside
+   * both? The walk is over kernels, not nodes: a kernel runs after all of its inputs and before
+   * every user of any of its outputs, so reaching one member of a kernel reaches all of them.
+   */
+  const pathOutside = (from: Set<Node>, to: Set<Node>): Node | undefined => {
+    const seen = new Set<Node>();
+    const stack: Node[] = [];
+    const push = (u: Node | "out") => {
+      if (u === "out" || from.has(u) || seen.has(u)) return;
+      for (const m of groupOf.get(u) ?? [u]) if (!seen.has(m)) seen.add(m), stack.push(m);
+    };
+    for (const n of from) for (const v of n.outputs) for (const u of env.users(v)) if (u === "out" || !to.has(u)) push(u);
+    while (stack.length) {
+      const n = stack.pop()!;
+      for (const v of n.outputs) {
+        for (const u of env.users(v)) {
+          if (u !== "out" && to.has(u)) return n;
+          push(u);
+        }
+      }
+    }
+    return undefined;
+  };
+
+  const merges: string[] = [];
+  const refusals = new Map<string, string>();
+  const cands = candidates(g.nodes, groupable);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const c of cands) {
+      const A = groupOf.get(c.a)!;
+      const B = groupOf.get(c.b)!;
+      if (A === B) continue;
+      const key = `${label(c.a)} + ${label(c.b)}`;
+      const via = pathOutside(A, B) ?? pathOutside(B, A);
+      if (via) {
+        refusals.set(key, `a path runs through ${label(via)}, which is outside both kernels${roleOf(via) === "view" ? " (a view of a computed value ends a kernel)" : ""}`);
+        continue;
+      }
+      const merged = sorted([...A, ...B]);
+      const verdict = shapeOf(merged, env);
+      if (!verdict.ok) {
+        refusals.set(key, verdict.reason);
+        continue;
+      }
+      const M = new Set(merged);
+      for (const n of M) groupOf.set(n, M);
+      refusals.delete(key);
+      merges.push(`${c.how === "vertical" ? "fused" : "fused siblings"} ${key} -> ${verdict.shape.kind} kernel on ${typeStrOf(verdict.shape)}`);
+      changed = true;
+    }
+  }
+  // a refusal only matters if the two still ended up apart
+  const apart = [...refusals].filter(([key]) => {
+    const c = cands.find((k) => `${label(k.a)} + ${label(k.b)}` === key)!;
+    return groupOf.get(c.a) !== groupOf.get(c.b);
+  });
+  const kernels: PlannedKernel[] = [];
+  const done = new Set<Set<Node>>();
+  for (const n of g.nodes) {
+    const s = groupOf.get(n);
+    if (!s || done.has(s)) continue;
+    done.add(s);
+    const nodes = sorted(s);
+    const v = shapeOf(nodes, env);
+    if (!v.ok) throw new Error(`fusion: planned kernel became illegal: ${v.reason}`);
+    kernels.push({ nodes, shape: v.shape });
+  }
+  return { kernels, merges, refusals: apart.map(([k, r]) => `not fused ${k}: ${r}`), names };
+}
+
+const typeStrOf = (s: GroupShape): string => (s.kind === "elementwise" ? `[${s.domain.join(",")}]` : `[${s.domain.join(",")}] -> [${s.out.join(",")}]`);
+
+/** A readable kernel name from its ops ("matmul_add_relu"); never used for decisions. */
+export function kernelName(nodes: readonly Node[]): string {
+  const ops: string[] = [];
+  for (const n of nodes) if (roleOf(n) !== "splat" && ops[ops.length - 1] !== n.op) ops.push(n.op);
+  return ops.length > 4 ? `${ops.slice(0, 4).join("_")}_${ops.length - 4}more` : ops.join("_");
+}
+
+/**
+ * Builds the fused graph: each planned kernel becomes one `fusion` node whose body holds its ops,
+ * the splat constants they use (copied in), and the views (broadcast_to, unit reshape) of its
+ * inputs; the rest is copied. Kernels are placed in a topological order of the kernel graph
+ * (ties by position of their first op).
+ */
+export function buildFused(g: Graph, plan: FusionPlan): Graph {
+  const kernelOf = new Map<Node, PlannedKernel>();
+  for (const k of plan.kernels) for (const n of k.nodes) kernelOf.set(n, k);
+  // units of scheduling: a kernel, or a node outside every kernel
+  type Unit = { kernel?: PlannedKernel; node?: Node; first: number };
+  const index = new Map(g.nodes.map((n, i) => [n, i]));
+  const units: Unit[] = [];
+  const unitOf = new Map<Node, Unit>();
+  for (const n of g.nodes) {
+    const k = kernelOf.get(n);
+    if (k && unitOf.has(k.nodes[0]!)) {
+      unitOf.set(n, unitOf.get(k.nodes[0]!)!);
+      continue;
+    }
+    const u: Unit = k ? { kernel: k, first: index.get(n)! } : { node: n, first: index.get(n)! };
+    units.push(u);
+    unitOf.set(n, u);
+  }
+  // Kahn's algorithm over units, smallest first position first: deterministic and close to the original order
+  const deps = new Map<Unit, Set<Unit>>(units.map((u) => [u, new Set()]));
+  for (const n of g.nodes) for (const v of n.inputs) if (v.def && unitOf.get(v.def) !== unitOf.get(n)) deps.get(unitOf.get(n)!)!.add(unitOf.get(v.def)!);
+  const placed = new Set<Unit>();
+  const schedule: Unit[] = [];
+  while (schedule.length < units.length) {
+    const next = units.find((u) => !placed.has(u) && [...deps.get(u)!].every((d) => placed.has(d)));
+    if (!next) {
+      const stuck = units.filter((u) => !placed.has(u)).map((u) => (u.node ? u.node.op : kernelName(u.kernel!.nodes)) + "<-" + [...deps.get(u)!].filter((d) => !placed.has(d)).map((d) => (d.node ? d.node.op : kernelName(d.kernel!.nodes))).join(","));
+      throw new Error(`fusion: the kernel graph has a cycle (a legality check missed it): ${stuck.join("; ")}`);
+    }
+    placed.add(next);
+    schedule.push(next);
+  }
+
+  const b = new Builder(g.name);
+  const map = new Map<Value, Value>();
+  const get = (v: Value): Value => map.get(v)!;
+  for (const v of g.inputs) map.set(v, b.input(v.type));
+  for (const s of g.state) map.set(s.value, b.stateParam(s.value.type, s.name, s.trainable));
+  const usedOutside = (k: PlannedKernel, v: Value): boolean =>
+    g.outputs.includes(v) || g.assigns.some((a) => a.value === v) || g.nodes.some((n) => kernelOf.get(n) !== k && n.inputs.includes(v));
+  for (const u of schedule) {
+    if (u.node) {
+      const n = u.node;
+      b.loc = n.loc;
+      b.emitMulti(n.op, n.inputs.map(get), n.attrs as never, n.loc, n.body).forEach((o, i) => map.set(n.outputs[i]!, o));
+      continue;
+    }
+    const k = u.kernel!;
+    const members = new Set(k.nodes);
+    const body = new Builder(kernelName(k.nodes));
+    const inner = new Map<Value, Value>();
+    const outerIns: Value[] = [];
+    /** The body's version of v: a member's result, a copied splat, a view of an input, or a new input. */
+    const bodyValue = (v: Value): Value => {
+      const hit = inner.get(v);
+      if (hit) return hit;
+      const d = v.def;
+      let r: Value;
+      const role = d ? roleOf(d) : "opaque";
+      if (d && role === "splat") r = body.emit(d.op, [], d.attrs as never);
+      else if (d && role === "view") r = body.emit(d.op, [bodyValue(d.inputs[0]!)], d.attrs as never);
+      else {
+        r = body.input(v.type);
+        outerIns.push(get(v));
+      }
+      inner.set(v, r);
+      return r;
+    };
+    for (const n of k.nodes) {
+      body.loc = n.loc;
+      const outs = body.emitMulti(n.op, n.inputs.map((v) => (v.def && members.has(v.def) ? inner.get(v)! : bodyValue(v))), n.attrs as never, n.loc);
+      n.outputs.forEach((o, i) => inner.set(o, outs[i]!));
+    }
+    const exported = k.nodes.flatMap((n) => n.outputs.filter((v) => usedOutside(k, v)));
+    body.output(...exported.map((v) => inner.get(v)!));
+    const attrs = { kind: k.shape.kind satisfies FusionKind, name: kernelName(k.nodes) };
+    b.loc = k.nodes.find((n) => n.loc)?.loc;
+    const outs = b.emitMulti("fusion", outerIns, attrs, b.loc, body.finish());
+    exported.forEach((v, i) => map.set(v, outs[i]!));
+  }
+  b.loc = undefined;
+  b.output(...g.outputs.map(get));
+  for (const a of g.assigns) b.assign(get(a.state), get(a.value));
+  return eliminateDeadCode(b.finish());
+}
+
+/** Fusion as a pass; the plan's decisions go to `ctx.notes.fuse` for `explain`. */
+export const fuse: Pass = {
+  name: "fuse",
+  description: "group elementwise chains, reductions with their producers and consumers, and matmul epilogues into kernels",
+  run: (g: Graph, ctx: PassContext) => {
+    const plan = planFusion(g, ctx.options);
+    ctx.notes.set("fuse", [...plan.merges, ...plan.refusals]);
+    return buildFused(g, plan);
+  },
+};

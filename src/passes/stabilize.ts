@@ -1,0 +1,34 @@
+/** @file Numerically stable rewrites (PyTensor's stabilize phase): forms that overflow or cancel become ones that do not.
+ *
+ * These rules deliberately change results where the original underflows, overflows or cancels
+ * (that is their purpose: log(sigmoid(-200)) is -Inf in f32 but -200 after the rewrite); on
+ * every input where the original is accurate they agree with it to rounding, and NaN stays NaN.
+ * They match specific ops, so the ops are named here, in one declared table, and nowhere else.
+ */
+import type { Builder, Value } from "../ir/index.js";
+import { K, any, op, opB, rulePass, x, type Rule } from "./rewrite.js";
+
+const rule = (name: string, why: string, pat: Rule["pat"], to: Rule["to"]): Rule => ({ name, why, pat, to });
+
+/** log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): the exp never overflows. */
+function logSigmoid(b: Builder, v: Value): Value {
+  return b.o.sub(b.o.minimum(v, 0), b.o.log1p(b.o.exp(b.o.neg(b.o.abs(v)))));
+}
+
+export const STABILIZE_RULES: readonly Rule[] = [
+  // log(1 + x) loses every digit of x below 1 ulp of 1; log1p keeps them
+  rule("log(1 + x) -> log1p(x)", "1 + x rounds away small x", op("log", op("add", K(1), x)), (m, e) => e.b.o.log1p(m.v["x"]!)),
+  // exp(x) - 1 cancels catastrophically near 0; expm1 does not
+  rule("exp(x) - 1 -> expm1(x)", "cancellation near x = 0", op("sub", op("exp", x), K(1)), (m, e) => e.b.o.expm1(m.v["x"]!)),
+  rule("exp(x) + -1 -> expm1(x)", "cancellation near x = 0", op("add", op("exp", x), K(-1)), (m, e) => e.b.o.expm1(m.v["x"]!)),
+  // log(exp(x)): exp overflows to Inf for x > 88 in f32
+  rule("log(exp(x)) -> x", "exp overflows long before log would bring it back", op("log", op("exp", x)), (m) => m.v["x"]),
+  // sigmoid underflows to 0 for x < -88 (f32), and log(0) = -Inf
+  rule("log(sigmoid(x)) -> -softplus(-x)", "sigmoid underflows for very negative x", op("log", op("sigmoid", x)), (m, e) => logSigmoid(e.b, m.v["x"]!)),
+  // log(softmax(z)) = z - log(sum(exp(z))): the log of an underflowed probability is -Inf,
+  // the log-softmax form is finite (the sum is of exps, so it is >= +0 and the identity holds)
+  rule("log(exp(z) / sum(exp(z))) -> z - log(sum(exp(z)))", "log of a softmax: the logSoftmax form",
+    op("log", op("div", opB("e", "exp", [any("z")]), opB("s", "sum", [any("e")]))), (m, e) => e.b.o.sub(m.v["z"]!, e.b.o.log(m.v["s"]!))),
+];
+
+export const stabilize = rulePass("stabilize", "numerically stable forms: log1p, expm1, log-softmax, log-sigmoid", STABILIZE_RULES);
