@@ -1,8 +1,12 @@
 /** @file Making tensors: from data, filled, iota, and seeded counter-based random numbers. */
-import { constAttrs, flattenNested, GraftError, nd, parseDType, ShapeError, shapeStr, sizeOf, UsageError, type DType } from "../ir/index.js";
+import { checkShape, constAttrs, flattenNested, GraftError, nd, parseDType, ShapeError, shapeStr, sizeOf, UsageError, type DType } from "../ir/index.js";
 import { Tensor } from "./tensor.js";
 import { apply } from "./apply.js";
 import { userLoc } from "./loc.js";
+import { located } from "./ops.js";
+
+/** The first leaf of a nested array (decides bool vs number data). */
+const firstLeaf = (x: unknown): unknown => (Array.isArray(x) ? firstLeaf(x[0]) : x);
 
 export type DTypeName = DType | "float32" | "float64" | "int32";
 type Typed = Float32Array | Float64Array | Int32Array | Uint8Array;
@@ -34,12 +38,13 @@ export function tensor(data: TensorInit, shape?: readonly number[], dtype?: DTyp
     if (f.data.some((v) => typeof v !== "number" && typeof v !== "boolean")) throw new GraftError("tensor(): data must be numbers or booleans", "usage", userLoc());
     flat = f.data;
     inferred = f.shape;
-    dt = typeof (f.data[0] as unknown) === "boolean" ? "bool" : "f32";
+    // flattenNested turns booleans into 0/1, so look at the data as given
+    dt = typeof firstLeaf(data) === "boolean" ? "bool" : "f32";
   } else {
     throw new UsageError(`tensor(): cannot make a tensor from ${typeof data}`, userLoc());
   }
-  if (dtype) dt = parseDType(dtype);
-  const s = shape ? [...shape] : inferred;
+  if (dtype !== undefined) dt = located(() => parseDType(dtype));
+  const s = shape !== undefined ? located(() => checkShape(shape, "tensor()")) : inferred;
   if (sizeOf(s) !== flat.length && !(flat.length === 1 && shape)) {
     throw new ShapeError(`tensor(): ${flat.length} values do not fill shape ${shapeStr(s)}`, userLoc());
   }
@@ -53,7 +58,8 @@ export const scalar = (v: number, dtype: DTypeName = "f32"): Tensor => tensor(v,
 
 /** `value` everywhere; inside a step this is a constant node, not captured data. */
 export function fill(shape: readonly number[], value: number, dtype: DTypeName = "f32"): Tensor {
-  return apply("const", [], constAttrs(parseDType(dtype), shape, [value]));
+  if (typeof value !== "number") throw new UsageError(`fill: the value must be a number, got ${typeof value}`, userLoc());
+  return apply("const", [], constAttrs(located(() => parseDType(dtype)), located(() => checkShape(shape, "fill")), [value]));
 }
 export const zeros = (shape: readonly number[], dtype: DTypeName = "f32"): Tensor => fill(shape, 0, dtype);
 export const ones = (shape: readonly number[], dtype: DTypeName = "f32"): Tensor => fill(shape, 1, dtype);
@@ -62,7 +68,7 @@ export const onesLike = (t: Tensor): Tensor => fill(t.shape, 1, t.dtype);
 
 /** Values 0..n-1 along `axis`, broadcast over `shape`. */
 export const iota = (shape: readonly number[], axis = 0, dtype: DTypeName = "i32"): Tensor =>
-  apply("iota", [], { shape: [...shape], axis, dtype: parseDType(dtype) });
+  apply("iota", [], { shape: located(() => checkShape(shape, "iota")), axis, dtype: located(() => parseDType(dtype)) });
 /** 0, 1, ..., n-1. */
 export const range = (n: number, dtype: DTypeName = "i32"): Tensor => iota([n], 0, dtype);
 
@@ -70,6 +76,10 @@ export interface RandomOptions {
   /** A number, or an i32[2] key tensor (e.g. computed from a step counter inside a step). */
   readonly seed?: number | Tensor;
   readonly dtype?: DTypeName;
+}
+
+function checkOpts(opts: unknown, op: string): void {
+  if (typeof opts !== "object" || opts === null) throw new UsageError(`${op}: options must be an object, got ${opts === null ? "null" : typeof opts}`, userLoc());
 }
 
 function keyOf(seed: number | Tensor | undefined): Tensor {
@@ -83,14 +93,16 @@ function keyOf(seed: number | Tensor | undefined): Tensor {
 
 /** Normal(mean, stddev) numbers, reproducible from the seed on every backend. */
 export function randomNormal(shape: readonly number[], opts: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor {
-  const z = apply("random_normal", [keyOf(opts.seed)], { shape: [...shape], dtype: parseDType(opts.dtype ?? "f32") });
+  checkOpts(opts, "randomNormal");
+  const z = apply("random_normal", [keyOf(opts.seed)], { shape: located(() => checkShape(shape, "randomNormal")), dtype: located(() => parseDType(opts.dtype ?? "f32")) });
   const { mean = 0, stddev = 1 } = opts;
   return stddev === 1 && mean === 0 ? z : apply("add", [apply("mul", [z, stddev]), mean]);
 }
 
 /** Uniform numbers in [minval, maxval), reproducible from the seed on every backend. */
 export function randomUniform(shape: readonly number[], opts: RandomOptions & { minval?: number; maxval?: number } = {}): Tensor {
-  const u = apply("random_uniform", [keyOf(opts.seed)], { shape: [...shape], dtype: parseDType(opts.dtype ?? "f32") });
+  checkOpts(opts, "randomUniform");
+  const u = apply("random_uniform", [keyOf(opts.seed)], { shape: located(() => checkShape(shape, "randomUniform")), dtype: located(() => parseDType(opts.dtype ?? "f32")) });
   const { minval = 0, maxval = 1 } = opts;
   return minval === 0 && maxval === 1 ? u : apply("add", [apply("mul", [u, maxval - minval]), minval]);
 }

@@ -7,6 +7,8 @@ import { Trace, withTrace } from "./trace.js";
 import type { Variable } from "./variable.js";
 import { defKey, flatten, unflatten, type TreeDef } from "./pytree.js";
 import { asInputArray, isTensorInput } from "./inputs.js";
+import { userLoc } from "./loc.js";
+import { located } from "./ops.js";
 
 export interface FnOptions {
   /** "js" (default once available), "tfjs", or "interp" (the reference interpreter). */
@@ -55,8 +57,10 @@ export interface CompiledFn<A extends unknown[], R> {
 }
 
 export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOptions = {}): CompiledFn<A, R> {
+  if (typeof step !== "function") throw new UsageError(`fn: expected a step function, got ${step === null ? "null" : typeof step}`, userLoc());
+  if (typeof opts !== "object" || opts === null) throw new UsageError(`fn: options must be an object, got ${opts === null ? "null" : typeof opts}`, userLoc());
   const backend = opts.backend ?? defaultBackend();
-  getBackend(backend); // unknown names fail now, not at the first call
+  located(() => getBackend(backend)); // unknown names fail now, not at the first call
   const nativeOutputs = opts.outputs === "tfjs";
   if (nativeOutputs && backend !== "tfjs") throw new UsageError(`outputs: "tfjs" needs backend "tfjs" (this fn uses "${backend}")`);
   const name = opts.name ?? (step.name || "step");
@@ -72,10 +76,17 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     return { key, leaves: arrays, def };
   };
 
+  /** Says what differs from the most recently used signature (keys are `structure|leaf types`). */
   const retraceReason = (key: string): string => {
     if (!last) return "first call";
-    const prev = traces.map((t) => t.signature);
-    return `new signature ${key} (known: ${prev.slice(-3).join(" ; ")}${prev.length > 3 ? " ..." : ""})`;
+    if (traces.some((t) => t.signature === key)) return `signature ${key} was dropped from the cache (maxSignatures=${maxSignatures}) and is traced again`;
+    const split = (k: string) => [k.slice(0, k.lastIndexOf("|")), k.slice(k.lastIndexOf("|") + 1).split(",")] as const;
+    const [oldDef, oldTypes] = split(last.key);
+    const [newDef, newTypes] = split(key);
+    const what: string[] = [];
+    if (oldDef !== newDef) what.push(`static arguments or structure ${oldDef} -> ${newDef}`);
+    else newTypes.forEach((t, i) => t !== oldTypes[i] && what.push(`tensor argument ${i}: ${oldTypes[i]} -> ${t}`));
+    return `${what.join("; ") || "new signature"} (new signature ${key})`;
   };
 
   const compile = (key: string, arrays: NDArray[], def: TreeDef): Compiled => {

@@ -1,6 +1,7 @@
 /** @file Tensor: a concrete array (eager) or a symbolic value inside a trace, with tfjs-style accessors. */
 import { toNested, UsageError, type DType, type NDArray, type Shape, type Value } from "../ir/index.js";
 import type { Trace } from "./trace.js";
+import { userLoc } from "./loc.js";
 
 /** Where an eager tensor came from, so eager `gradients` can rebuild the computation. */
 export interface EagerSource {
@@ -47,7 +48,7 @@ export class Tensor {
   /** @internal the concrete array; throws a clear error for symbolic tensors. */
   get nd(): NDArray {
     if (!this._nd) {
-      throw new UsageError("this tensor is symbolic (it lives inside a traced fn): its values exist only when the compiled step runs; return it from the step to read it");
+      throw new UsageError("this tensor is symbolic (it lives inside a traced fn): its values exist only when the compiled step runs; return it from the step to read it", userLoc());
     }
     return this._nd;
   }

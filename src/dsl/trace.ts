@@ -2,6 +2,7 @@
 import { Builder, constAttrsOf, UsageError, type NDArray, type Value } from "../ir/index.js";
 import { Tensor } from "./tensor.js";
 import type { Variable } from "./variable.js";
+import { userLoc } from "./loc.js";
 
 /** One tracing of one step for one input signature. */
 export class Trace {
@@ -38,7 +39,7 @@ export class Trace {
   /** The IR value for a tensor used inside this trace; concrete tensors become constants. */
   lift(t: Tensor): Value {
     if (t._sym) {
-      if (t._sym.trace !== this) throw new UsageError("a symbolic tensor from another traced fn was used here: tensors created inside a step cannot leak out of it (return them instead)");
+      if (t._sym.trace !== this) throw new UsageError("a symbolic tensor from another traced fn was used here: tensors created inside a step cannot leak out of it (return them instead)", userLoc());
       return t._sym.value;
     }
     if (isVariable(t)) return this.readVariable(t);

@@ -4,6 +4,7 @@ import { Tensor } from "./tensor.js";
 import { currentTrace, variableBrand } from "./trace.js";
 import { toTensor, type TensorInit } from "./create.js";
 import { cast } from "./ops.js";
+import { userLoc } from "./loc.js";
 import type { StateCell } from "../runtime/index.js";
 
 const usedNames = new Map<string, number>();
@@ -27,7 +28,7 @@ export class Variable extends Tensor implements StateCell {
 
   constructor(initial: TensorInit, opts: VariableOptions = {}) {
     const t = toTensor(initial, opts.dtype);
-    if (t.isSymbolic) throw new UsageError("variable(): create variables outside traced steps (their initial value must be concrete)");
+    if (t.isSymbolic) throw new UsageError("variable(): create variables outside traced steps (their initial value must be concrete)", userLoc());
     super({ nd: nd(t.dtype, t.shape, t.nd.data) });
     this.name = uniqueName(opts.name ?? "var");
     this.trainable = opts.trainable ?? true;
@@ -46,9 +47,9 @@ export class Variable extends Tensor implements StateCell {
     let t = value instanceof Tensor ? value : toTensor(value, this.dtype);
     if (t.dtype !== this.dtype) {
       if ((t.dtype === "f32" || t.dtype === "f64") && (this.dtype === "f32" || this.dtype === "f64")) t = cast(t, this.dtype);
-      else throw new DTypeError(`assign to variable '${this.name}': it is ${this.dtype}, the value is ${t.dtype}`);
+      else throw new DTypeError(`assign to variable '${this.name}': it is ${this.dtype}, the value is ${t.dtype}`, userLoc());
     }
-    if (!sameShape(t.shape, this.shape)) throw new ShapeError(`assign to variable '${this.name}': it is ${shapeStr(this.shape)}, the value is ${shapeStr(t.shape)}`);
+    if (!sameShape(t.shape, this.shape)) throw new ShapeError(`assign to variable '${this.name}': it is ${shapeStr(this.shape)}, the value is ${shapeStr(t.shape)}`, userLoc());
     if (tr) tr.assigned.set(this, tr.lift(t));
     else this.write(nd(this.dtype, this.shape, t.nd.data));
     return this;

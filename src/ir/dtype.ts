@@ -11,8 +11,9 @@ const ALIASES: Record<string, DType> = {
 };
 
 export function parseDType(name: string): DType {
-  const d = ALIASES[name];
-  if (!d) throw new DTypeError(`unknown dtype '${name}' (expected one of f32, f64, i32, bool, float32, float64, int32)`);
+  const d = typeof name === "string" && Object.prototype.hasOwnProperty.call(ALIASES, name) ? ALIASES[name] : undefined;
+  const shown = typeof name === "string" ? `'${name}'` : typeof name === "symbol" ? "(a symbol)" : `${JSON.stringify(name) ?? typeof name}`;
+  if (!d) throw new DTypeError(`unknown dtype ${shown} (expected one of f32, f64, i32, bool, float32, float64, int32)`);
   return d;
 }
 

@@ -1,5 +1,5 @@
 /** @file The SSA graph: values, nodes, graphs, and the builder that is the only way to make nodes. */
-import { GraftError, UsageError, withLoc } from "./errors.js";
+import { DTypeError, GraftError, UsageError, withLoc } from "./errors.js";
 import type { DType } from "./dtype.js";
 import type { Shape } from "./shape.js";
 import { shapeStr } from "./shape.js";
@@ -115,8 +115,13 @@ export class Builder {
     if (!def) throw new UsageError(`unknown op '${String(op)}'`);
     const where = loc ?? this.loc;
     const firstVal = (pred: (v: Value) => boolean) => inputs.find((x): x is Value => x instanceof Value && pred(x));
-    // weak numbers take the dtype of the numeric operands (not a where's bool condition)
-    const dtypeHint = (firstVal((v) => v.dtype !== "bool") ?? firstVal(() => true))?.dtype ?? "f32";
+    // weak numbers take the dtype of the numeric operands (not a where's bool condition); with
+    // none, they are f32 (`where(c, 1, 0)`)
+    const dtypeHint = firstVal((v) => v.dtype !== "bool")?.dtype ?? "f32";
+    const bad = dtypeHint === "i32" ? inputs.find((x) => typeof x === "number" && !Number.isInteger(x)) : undefined;
+    if (bad !== undefined) {
+      throw withLoc(new DTypeError(`${op}: the number ${bad} cannot be an i32 operand without losing its fraction; cast the tensor first (x.cast("f32"))`), where);
+    }
     const vals = inputs.map((x) => (typeof x === "number" ? this.emit("const", [], constAttrs(dtypeHint, [], [x]), where) : x));
     const full = { ...def.defaults, ...(attrs ?? {}) } as AttrsOf<K>;
     let types: TensorType[];

@@ -43,15 +43,35 @@ export function broadcastStrides(s: Shape, to: Shape): number[] {
 /** Normalizes negative axes; checks range and duplicates; returns them sorted. */
 export function normAxes(axes: number | readonly number[] | undefined, rank: number, op: string): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof axes !== "number" && !Array.isArray(axes)) throw new ShapeError(`${op}: axis must be a number or a list of numbers, got ${showValue(axes)}`);
   const list = typeof axes === "number" ? [axes] : [...axes];
   const out = list.map((a) => {
     if (!Number.isInteger(a) || a < -rank || a >= rank) {
-      throw new ShapeError(`${op}: axis ${a} is out of range for rank ${rank}`);
+      throw new ShapeError(`${op}: axis ${showValue(a)} is out of range for rank ${rank}`);
     }
     return a < 0 ? a + rank : a;
   });
   if (new Set(out).size !== out.length) throw new ShapeError(`${op}: repeated axis in [${list.join(",")}]`);
   return out.sort((x, y) => x - y);
+}
+
+/** A user-supplied value, shown in a message without throwing (symbols, cycles, functions). */
+export function showValue(v: unknown): string {
+  if (typeof v === "number") return String(v);
+  if (typeof v === "symbol" || typeof v === "function" || typeof v === "bigint") return `a ${typeof v}`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return typeof v;
+  }
+}
+
+/** Checks a user-supplied shape: a list of non-negative integers. */
+export function checkShape(shape: unknown, op: string): number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: a shape must be a list of non-negative integers, got ${showValue(shape)}`);
+  }
+  return [...shape] as number[];
 }
 
 export function normAxis(axis: number, rank: number, op: string): number {
