@@ -10,8 +10,9 @@ const close = (a: Tensor, b: tf.Tensor, tol = 1e-5) => {
   x.forEach((v, i) => expect(Math.abs(v - y[i]!)).toBeLessThanOrEqual(tol * (1 + Math.abs(y[i]!))));
 };
 
+const xs = [[1, 2], [3, 4]], ws = [[0.1, 0.2], [0.3, -0.1]];
+
 describe("gradients()", () => {
-  const xs = [[1, 2], [3, 4]], ws = [[0.1, 0.2], [0.3, -0.1]];
   const ref = tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.sum(tf.exp(tf.matMul(x, w))))([tf.tensor(xs), tf.tensor(ws)]);
 
   it("records a marker in the traced stage and expands it in the grad stage", () => {
@@ -71,5 +72,22 @@ describe("gradients()", () => {
     b.output(...b.emitMulti("grad", [s, x], {}, "model.ts:9"));
     expect(() => expandGradients(b.finish())).toThrow(GradError);
     expect(() => expandGradients(b.finish())).toThrow(/'fusion'[\s\S]*model\.ts:7/);
+  });
+});
+
+describe("checkGrads on steps with state, indices and errors", () => {
+  it("checks only float arguments, and reads variables the function closes over", async () => {
+    const { checkGrads } = await import("../../src/index.js");
+    const w = variable(tensor([[0.3, -0.2], [0.1, 0.4], [-0.5, 0.2]]), { name: "w_check" });
+    const f = (x: Tensor, i: Tensor) => x.gather(i).matmul(w).tanh();
+    const r = checkGrads(f, [tensor([[1, 2, 3], [0.5, -1, 2]]), tensor([1, 0, 1], [3], "i32")], { order: 2 });
+    expect(r.checks).toEqual([36, 36]);
+  });
+
+  it("differentiates eagerly with respect to a variable used directly", () => {
+    const w = variable(tensor(ws), { name: "w_eager" });
+    const g = gradients(tensor(xs).matmul(w).exp().sum(), w);
+    const ref = tf.grads((x: tf.Tensor, v: tf.Tensor) => tf.sum(tf.exp(tf.matMul(x, v))))([tf.tensor(xs), tf.tensor(ws)]);
+    close(g, ref[1]!);
   });
 });
