@@ -23,7 +23,8 @@ interface Plan {
 /**
  * Finds `matmul -> [add bias] -> [activation]` where each intermediate has no other use (so
  * nothing else needs the unfused value). tfjs's wasm kernel takes only a rank-1 bias as long as
- * the output's last axis, so only such biases (or ones with extra leading 1s) fuse.
+ * the output's last axis, and it reads the rank from the bias's storage, so a reshaped [1,n]
+ * bias is refused there too: only rank-1 biases fuse.
  */
 export function planEpilogue(body: Graph): Plan | undefined {
   const mm = body.nodes.find((n) => opDef(n.op).kind === "contract");
@@ -44,8 +45,7 @@ export function planEpilogue(body: Graph): Plan | undefined {
   if (u && r1 && "bias" in r1) {
     const other = u.inputs[0] === cur ? u.inputs[1]! : u.inputs[0]!;
     const n = cur.shape[cur.shape.length - 1]!;
-    const lead = other.shape.slice(0, -1);
-    const fits = other !== cur && other.dtype === cur.dtype && other.shape[other.shape.length - 1] === n && lead.every((d) => d === 1) && sameShape(u.outputs[0]!.shape, cur.shape);
+    const fits = other !== cur && other.dtype === cur.dtype && sameShape(other.shape, [n]) && sameShape(u.outputs[0]!.shape, cur.shape);
     if (fits) {
       bias = other;
       chain.push(u);
@@ -81,10 +81,7 @@ export function lowerMatmulRegion(ctx: EmitCtx, body: Graph, prefix: string, reg
       `b: ${explicit ? swapLast(ctx.name(b), b, t.transposeB) : ctx.name(b)}`,
       ...(explicit ? [] : [`transposeA: ${t.transposeA}`, `transposeB: ${t.transposeB}`]),
     ];
-    if (plan.bias) {
-      const bv = plan.bias;
-      args.push(`bias: ${bv.shape.length === 1 ? ctx.name(bv) : `tf.reshape(${ctx.name(bv)}, [${bv.shape[bv.shape.length - 1]}])`}`);
-    }
+    if (plan.bias) args.push(`bias: ${ctx.name(plan.bias)}`);
     if (plan.activation) args.push(`activation: ${JSON.stringify(plan.activation)}`);
     const out = n.outputs[0]!;
     ctx.define(out, `${prefix}v${out.id}`, `tf.fused.matMul({ ${args.join(", ")} })`, { ...n, loc: n.loc ?? region.loc } as Node);
