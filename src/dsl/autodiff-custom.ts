@@ -7,6 +7,7 @@
  * ordinary IR the grad pass can inline, and differentiate again for higher orders.
  */
 import { Builder, DTypeError, GradError, isFloat, sameShape, shapeStr, UsageError, type Graph, type Value } from "../ir/index.js";
+import { expandGradients } from "../passes/grad.js";
 import { Tensor } from "./tensor.js";
 import { currentTrace, isVariable, Trace, withTrace } from "./trace.js";
 import { userLoc } from "./loc.js";
@@ -83,7 +84,8 @@ function traceGradFunc(inputs: readonly Tensor[], value: Tensor, gradFunc: GradF
   });
   b.loc = undefined;
   b.output(...outs);
-  return { body: b.finish(), captured: tr.closedOver };
+  // a gradFunc may itself take gradients: expand its markers now, the body is inlined as is later
+  return { body: expandGradients(b.finish()), captured: tr.closedOver };
 }
 
 /**

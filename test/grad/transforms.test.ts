@@ -64,3 +64,17 @@ describe("function transformations", () => {
     expect(vals(f(tensor([1, 2])))).toEqual([3, 12]);
   });
 });
+
+describe("customGradient edge cases", () => {
+  it("a gradFunc that takes gradients itself", () => {
+    // rule: dy * d/dx (x^3) computed with grad inside the gradFunc
+    const op = customGradient((x: Tensor) => ({ value: x.square(), gradFunc: (dy: Tensor) => dy.mul(grad(cube)(x) as Tensor) }));
+    const f = fn((x: Tensor) => grad((t: Tensor) => op(t).sum())(x), { backend: "interp" });
+    expect(vals(f(tensor([1, 2])) as Tensor)).toEqual([3, 12]);
+  });
+
+  it("rejects a gradient of the wrong shape with the user's line", () => {
+    const op = customGradient((a: Tensor, b: Tensor) => ({ value: a.mul(b), gradFunc: (dy: Tensor) => [dy.mul(b), dy.mul(a)] }));
+    expect(() => op(tensor([[1, 2], [3, 4]]), tensor([1, 2]))).toThrow(/gradient 1 is f32\[2,2\] but input 1 is f32\[2\][\s\S]*transforms\.test\.ts:\d+/);
+  });
+});
