@@ -7,8 +7,9 @@
  * - the traced stage is expanded again, recording the nodes `vjp` emits: in the grad stage a node
  *   is a gradient node iff its id is one of those and the traced stage does not compute it too
  *   (so the user's code after `gradients()`, e.g. an optimizer update, stays forward);
- * - in later stages, a node whose id the grad stage knows keeps that stage's verdict, and a node
- *   the passes made (folded, rewritten, fused) is a gradient node iff one of its inputs is.
+ * - in later stages, a node whose id the grad stage knows keeps that stage's verdict; a node the
+ *   passes rewrote takes the verdict of the grad-stage nodes with its op, attributes and user
+ *   line when those agree, and otherwise is a gradient node iff one of its inputs is.
  * A fused kernel's body nodes are classified the same way, with the body's inputs standing for
  * the kernel's operands, so a cluster shows which of its members came from autodiff.
  */
@@ -41,6 +42,8 @@ function expandRecording(traced: Graph): { graph: Graph; made: Set<Node> } {
   });
   return { graph, made };
 }
+
+const site = (n: Node): string => `${n.op}|${JSON.stringify(Object.keys(n.attrs).sort().map((k) => [k, n.attrs[k]]))}|${n.loc ?? ""}`;
 
 class Interner {
   private readonly ids = new Map<string, number>();
@@ -102,11 +105,15 @@ export function gradientNodes(stages: Stages): Partial<Record<StageName, Readonl
   const verdict = new Map<number, boolean>();
   const result: Partial<Record<StageName, Set<Node>>> = {};
   const gradSet = new Set<Node>();
+  // (op, attributes, location) of each kind of node, for nodes later passes rewrote
+  const bySite = new Map<string, boolean | "both">();
   for (const n of gradStage.nodes) {
     const id = gradStage.node.get(n)!;
     const isGrad = !forward.has(id) && (made?.has(id) ?? true);
     verdict.set(id, isGrad);
     if (isGrad) gradSet.add(n);
+    const prev = bySite.get(site(n));
+    bySite.set(site(n), prev === undefined || prev === isGrad ? isGrad : "both");
   }
   result.grad = gradSet;
   for (const stage of ["optimized", "fused"] as const) {
@@ -116,7 +123,12 @@ export function gradientNodes(stages: Stages): Partial<Record<StageName, Readonl
     const set = new Set<Node>();
     // values computed by gradient nodes; a node the passes made is one iff it reads one
     const gradValues = new Set<Value>();
-    const isGrad = (n: Node): boolean => verdict.get(s.node.get(n)!) ?? n.inputs.some((v) => gradValues.has(v));
+    const isGrad = (n: Node): boolean => {
+      const known = verdict.get(s.node.get(n)!);
+      if (known !== undefined) return known;
+      const atSite = bySite.get(site(n));
+      return typeof atSite === "boolean" ? atSite : n.inputs.some((v) => gradValues.has(v));
+    };
     for (const n of g.nodes) {
       if (!n.body) {
         if (isGrad(n)) { set.add(n); n.outputs.forEach((o) => gradValues.add(o)); }
