@@ -147,13 +147,21 @@ export interface Candidate {
   readonly how: "vertical" | "horizontal";
 }
 
-/** Every pair worth trying, best first: producer-consumer edges by bytes, then sibling reductions. */
-export function candidates(nodes: readonly Node[], groupable: (n: Node) => boolean): Candidate[] {
+/**
+ * Every pair worth trying, best first. A producer-consumer edge saves the bytes of the value
+ * read back, and as much again when the consumer is its only user (the value is then never
+ * written at all); sibling reductions of the same shape and axes come after every edge.
+ */
+export function candidates(nodes: readonly Node[], groupable: (n: Node) => boolean, users: LegalityEnv["users"]): Candidate[] {
   const out: Candidate[] = [];
   const index = new Map(nodes.map((n, i) => [n, i]));
   for (const n of nodes) {
     if (!groupable(n)) continue;
-    for (const v of n.inputs) if (v.def && groupable(v.def)) out.push({ a: v.def, b: n, score: bytesOf(v), how: "vertical" });
+    for (const v of n.inputs) {
+      if (!v.def || !groupable(v.def)) continue;
+      const sole = users(v).every((u) => u === n);
+      out.push({ a: v.def, b: n, score: bytesOf(v) * (sole ? 2 : 1), how: "vertical" });
+    }
   }
   const reds = nodes.filter((n) => groupable(n) && roleOf(n) === "reduce");
   for (let i = 0; i < reds.length; i++) {

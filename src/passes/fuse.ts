@@ -73,7 +73,7 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
 
   const merges: string[] = [];
   const refusals = new Map<string, string>();
-  const cands = candidates(g.nodes, groupable);
+  const cands = candidates(g.nodes, groupable, env.users);
   for (let changed = true; changed; ) {
     changed = false;
     for (const c of cands) {

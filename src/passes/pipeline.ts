@@ -1,5 +1,5 @@
 /** @file The lowering pipeline from the traced stage to the stages backends consume, and the named pass pipelines. */
-import { verify, type Graph } from "../ir/index.js";
+import { UsageError, verify, type Graph } from "../ir/index.js";
 import { expandGradients } from "./grad.js";
 import { fixpoint, makeContext, runPasses, type Pass, type PassContext, type PassOptions, type PassStat } from "./pass.js";
 import { simplify } from "./simplify.js";
@@ -9,6 +9,7 @@ import { fold } from "./fold.js";
 import { cse } from "./cse.js";
 import { dce } from "./dce.js";
 import { fuse } from "./fuse.js";
+import { schedule } from "./memory.js";
 
 export type StageName = "traced" | "grad" | "optimized" | "fused";
 export const STAGES: readonly StageName[] = ["traced", "grad", "optimized", "fused"];
@@ -40,9 +41,9 @@ export interface Pipeline {
 export const PIPELINES: Readonly<Record<string, Pipeline>> = {
   default: {
     optimize: [stabilize, fixpoint("optimize", [simplify, stabilize, fold, cse, dce]), layout, fixpoint("cleanup", [simplify, cse, dce])],
-    fuse: [fuse],
+    fuse: [fuse, schedule],
   },
-  O0: { optimize: [dce], fuse: [fuse] },
+  O0: { optimize: [dce], fuse: [fuse, schedule] },
 };
 
 export interface Lowered {
@@ -62,7 +63,7 @@ export function lower(traced: Graph, opts: PipelineOptions = {}): Lowered {
   const grad = expandGradients(traced);
   if (opts.verify && grad !== traced) verify(grad);
   const p = PIPELINES[opts.pipeline ?? "default"];
-  if (!p) throw new Error(`unknown pipeline '${opts.pipeline}' (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
+  if (!p) throw new UsageError(`unknown pipeline '${opts.pipeline}' (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
   const ctx: PassContext = makeContext(opts);
   const optimized = runPasses(grad, p.optimize, ctx).graph;
   const fused = runPasses(optimized, p.fuse, ctx).graph;

@@ -99,6 +99,8 @@ export interface RuleEnv {
   readonly opts: PassOptions;
   /** The node being rewritten (its output type is what the replacement must have). */
   readonly node: Node;
+  /** How many users (nodes, returns, assigns) a value of the new graph has, as far as is known. */
+  readonly uses: (v: Value) => number;
 }
 
 /** One rewrite: `name` is the rule as math ("x*1 -> x"); `why` a one-line reason. */
@@ -126,11 +128,25 @@ export interface RewriteResult {
  */
 export function applyRules(g: Graph, rules: readonly Rule[], opts: PassOptions): RewriteResult {
   const fired = new Map<string, number>();
+  // use counts of the old graph, carried to the new values that stand for them
+  const oldUses = new Map<Value, number>();
+  const bump = (v: Value) => oldUses.set(v, (oldUses.get(v) ?? 0) + 1);
+  for (const n of g.nodes) n.inputs.forEach(bump);
+  g.outputs.forEach(bump);
+  for (const a of g.assigns) bump(a.value);
+  const newUses = new Map<Value, number>();
+  const carry = (from: Value, to: Value) => newUses.set(to, (newUses.get(to) ?? 0) + (oldUses.get(from) ?? 0));
+  const uses = (v: Value): number => newUses.get(v) ?? Infinity;
   const graph = rebuild(g, (n, ins, b) => {
-    if (n.outputs.length !== 1 || n.body) return undefined;
+    if (n.outputs.length !== 1 || n.body) {
+      const outs = b.emitMulti(n.op, ins, n.attrs as never, n.loc, n.body);
+      outs.forEach((o, i) => carry(n.outputs[i]!, o));
+      return outs;
+    }
     // match against the node as it would be in the new graph: copy it first, try rules on that
     const copy = b.emitMulti(n.op, ins, n.attrs as never, n.loc)[0]!;
-    const env: RuleEnv = { b, opts, node: copy.def! };
+    const env: RuleEnv = { b, opts, node: copy.def!, uses };
+    let result = copy;
     for (const r of rules) {
       if (r.onlyIf && !r.onlyIf(opts)) continue;
       const m = match(r.pat, copy);
@@ -138,9 +154,11 @@ export function applyRules(g: Graph, rules: readonly Rule[], opts: PassOptions):
       const out = r.to(m, env);
       if (!out || out === copy || !sameType(out.type, copy.type)) continue;
       fired.set(r.name, (fired.get(r.name) ?? 0) + 1);
-      return [out];
+      result = out;
+      break;
     }
-    return [copy];
+    carry(n.outputs[0]!, result);
+    return [result];
   });
   return { graph, fired };
 }

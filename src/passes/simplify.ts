@@ -145,6 +145,20 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
       if (!sameShape(flipped, m.n["o"]!.outputs[0]!.shape)) return undefined;
       return e.b.emit(r.op, [m.v["x"]!], { axes: [...axesOf(r)], keepDims: !keepOf(r) } as never);
     }),
+  // a reduction read only by another reduction keeps its reduced axes (as size 1), and the outer
+  // one reduces them too: same result, and every reduction of one shape and axes has one keepDims,
+  // so fusion can put them in one kernel
+  rule("reduce2(reduce1(x, a, keepDims=false), b) -> reduce2(reduce1(x, a, keepDims=true), b' + a)", "uniform keepDims for fusion",
+    opB("o", ["sum", "mean", "max", "min", "prod"], [opB("i", ["sum", "mean", "max", "min", "prod"], [x], (n) => !keepOf(n))], (n) => !keepOf(n)),
+    (m, e) => {
+      const inner = m.n["i"]!;
+      if (e.uses(inner.outputs[0]!) !== 1) return undefined;
+      const a = axesOf(inner);
+      const kept = inner.inputs[0]!.shape.map((_, i) => i).filter((i) => !a.includes(i));
+      const outerAxes = [...axesOf(m.n["o"]!).map((i) => kept[i]!), ...a].sort((p, q) => p - q);
+      const r = e.b.emit(inner.op, [m.v["x"]!], { axes: [...a], keepDims: true } as never);
+      return e.b.emit(m.n["o"]!.op, [r], { axes: outerAxes, keepDims: false } as never);
+    }),
   // fastMath only: wrong for x = NaN or Inf (NaN*0 = NaN, Inf-Inf = NaN)
   rule("x * 0 -> 0 (fastMath)", "skips the multiply; wrong when x is NaN or Inf", op("mul", x, K(0)),
     (m, e) => e.b.constant(0, e.node.outputs[0]!.dtype, e.node.outputs[0]!.shape), fast),
