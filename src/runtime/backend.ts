@@ -9,6 +9,18 @@ export interface ExecStats {
   readonly kernels: number;
   /** Bytes of buffers the executable holds between steps (0 when it allocates per call). */
   readonly bytes: number;
+  /** Per-kernel cumulative times, when compiled with `profile: true` (js backend). */
+  readonly profile?: readonly KernelProfile[];
+}
+
+/** One kernel's share of the time spent in steps (see `formatProfile`). */
+export interface KernelProfile {
+  readonly kernel: string;
+  /** The IR it came from (first line) and the user's line, when known. */
+  readonly what: string;
+  readonly loc?: string;
+  readonly calls: number;
+  readonly ms: number;
 }
 
 /**
