@@ -202,30 +202,39 @@ function toArray(x: unknown): NDArray {
   return asInputArray(x);
 }
 
-/** Stacks a list of same-structured elements leaf by leaf along a new first axis. */
-function stack<T>(elems: readonly T[]): T {
-  const first = flatten(elems[0]);
-  const cols = first.leaves.map((l, i) => {
-    if (!(l instanceof Tensor)) throw new UsageError(`Dataset.batch: element component ${i} is not a tensor (${typeof l})`);
-    return l;
-  });
-  const outs = cols.map((t) => ({ t, data: allocStorage(t.dtype, elems.length * t.size) }));
-  elems.forEach((e, k) => {
-    const { leaves, def } = flatten(e);
-    if (leaves.length !== cols.length || !sameDef(def, first.def)) throw new ShapeError(`Dataset.batch: element ${k} of the batch has a different structure from element 0`);
-    leaves.forEach((l, i) => {
-      const t = l as Tensor;
-      const o = outs[i]!;
-      if (t.dtype !== o.t.dtype || !sameShape(t.shape, o.t.shape)) {
-        throw new ShapeError(`Dataset.batch: component ${i} of element ${k} is ${t.dtype}${shapeStr(t.shape)}, element 0 has ${o.t.dtype}${shapeStr(o.t.shape)} (batch needs equal shapes)`);
-      }
-      o.data.set(t.nd.data, k * o.t.size);
-    });
-  });
-  return unflatten(first.def, outs.map((o) => new Tensor({ nd: { dtype: o.t.dtype, shape: [elems.length, ...o.t.shape], data: o.data } }))) as T;
+/** An element's tensors and a key for its structure (fast paths for a tensor and a tuple of tensors). */
+function leavesOf(e: unknown): { leaves: unknown[]; key: string; def?: TreeDef } {
+  if (e instanceof Tensor) return { leaves: [e], key: "T" };
+  if (Array.isArray(e) && e.every((x) => x instanceof Tensor)) return { leaves: e, key: `[${e.length}]` };
+  const { leaves, def } = flatten(e);
+  return { leaves, key: JSON.stringify(def), def };
 }
 
-const sameDef = (a: TreeDef, b: TreeDef): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Stacks a list of same-structured elements leaf by leaf along a new first axis. */
+function stack<T>(elems: readonly T[]): T {
+  const first = leavesOf(elems[0]);
+  const cols = first.leaves.map((l, i) => {
+    if (!(l instanceof Tensor)) throw new UsageError(`Dataset.batch: element component ${i} is not a tensor (${typeof l})`);
+    return l.nd;
+  });
+  const outs = cols.map((a) => allocStorage(a.dtype, elems.length * a.data.length));
+  elems.forEach((e, k) => {
+    const { leaves, key } = k === 0 ? first : leavesOf(e);
+    if (key !== first.key) throw new ShapeError(`Dataset.batch: element ${k} of the batch has a different structure from element 0`);
+    for (let i = 0; i < cols.length; i++) {
+      const a = (leaves[i] as Tensor).nd;
+      const c = cols[i]!;
+      if (a.dtype !== c.dtype || !sameShape(a.shape, c.shape)) {
+        throw new ShapeError(`Dataset.batch: component ${i} of element ${k} is ${a.dtype}${shapeStr(a.shape)}, element 0 has ${c.dtype}${shapeStr(c.shape)} (batch needs equal shapes)`);
+      }
+      outs[i]!.set(a.data, k * a.data.length);
+    }
+  });
+  const stacked = cols.map((c, i) => new Tensor({ nd: { dtype: c.dtype, shape: [elems.length, ...c.shape], data: outs[i]! } }));
+  if (first.key === "T") return stacked[0] as T;
+  if (!first.def) return stacked as T;
+  return unflatten(first.def, stacked) as T;
+}
 
 /** Seed and pass number mixed into one 32-bit seed (a splitmix-style finalizer). */
 function mix(seed: number, pass: number): number {

@@ -33,7 +33,7 @@ export abstract class Initializer {
   abstract call(shape: readonly number[], dtype: DType): Tensor;
 
   /** `call`, always eager (initial values of variables must be concrete). */
-  apply(shape: readonly number[], dtype: DType | "float32" | "float64" = "f32"): Tensor {
+  apply(shape: readonly number[], dtype: DType | "float32" | "float64" | "int32" = "f32"): Tensor {
     return outsideTrace(() => this.call(shape, parseDType(dtype)));
   }
 

@@ -1,7 +1,7 @@
 /** @file Dense, Dropout, Activation and Flatten layers. */
-import { concat, fill, matmul, randomUniform, reshape, where, type Tensor, type Variable } from "../../dsl/index.js";
+import { matmul, randomUniform, reshape, tensor, where, type Tensor, type Variable } from "../../dsl/index.js";
 import { ShapeError, shapeStr, UsageError } from "../../ir/index.js";
-import { drawSeed, type Initializer } from "../initializers.js";
+import { drawSeed, Initializer } from "../initializers.js";
 import type { Regularizer } from "../regularizers.js";
 import { registerClass, serialize, type Config } from "../serialization.js";
 import { getActivation, type ActivationFn, type ActivationName } from "./activations.js";
@@ -72,34 +72,45 @@ export interface DropoutOptions extends LayerOptions {
 
 /**
  * Inverted dropout: while training, keep each input with probability 1 - rate and scale it by
- * 1 / (1 - rate). The mask comes from counter-based random numbers keyed by (seed, step), where step
- * is a counter variable advanced in-graph on every training call: a compiled step draws a new mask
- * each time it runs, and a run is reproducible from the seed.
+ * 1 / (1 - rate). The mask comes from counter-based random numbers keyed by a state variable
+ * [seed, step] (Keras 3's SeedGenerator) whose step advances in-graph on every training call: a
+ * compiled step draws a new mask each time it runs, and since the seed is state too, a checkpoint
+ * restores the exact sequence of masks.
  */
 export class Dropout extends Layer {
   readonly rate: number;
   readonly seed: number;
-  readonly counter: Variable;
+  /** i32[2]: [seed, number of training calls so far]. */
+  readonly seedState: Variable;
 
   constructor(opts: DropoutOptions) {
     super(opts);
     if (!(opts.rate >= 0 && opts.rate < 1)) throw new UsageError(`Dropout: rate must be in [0, 1), got ${opts.rate}`);
     this.rate = opts.rate;
     this.seed = opts.seed ?? drawSeed();
-    this.counter = this.addWeight("seed_counter", [], { dtype: "i32", trainable: false, initializer: "zeros" });
+    this.seedState = this.addWeight("seed_generator_state", [2], { dtype: "i32", trainable: false, initializer: new SeedInit(this.seed | 0) });
   }
 
   call(x: Tensor, { training = false }: CallOptions): Tensor {
     if (!training || this.rate === 0) return x;
-    const step = this.counter.value;
-    const key = concat([fill([1], this.seed | 0, "i32"), reshape(step, [1])]);
-    this.counter.assign(step.add(1));
+    const key = this.seedState.value;
+    this.seedState.assign(key.add(tensor([0, 1], [2], "i32")));
     const keep = randomUniform(x.shape, { seed: key, dtype: x.dtype }).greaterEqual(this.rate);
     return where(keep, x.mul(1 / (1 - this.rate)), 0);
   }
 
   override getConfig(): Config {
     return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+}
+
+/** [seed, 0]: the initial state of a seed generator. */
+class SeedInit extends Initializer {
+  constructor(private readonly seed: number) {
+    super();
+  }
+  call(): Tensor {
+    return tensor([this.seed, 0], [2], "i32");
   }
 }
 

@@ -85,7 +85,7 @@ export abstract class Layer {
     const dtype = parseDType(opts.dtype ?? "f32");
     const init = getInitializer(opts.initializer ?? (dtype === "i32" ? "zeros" : "glorotUniform"));
     const trainable = opts.trainable ?? true;
-    const v = variable(init.apply(shape, dtype === "i32" ? "f32" : dtype), { name: `${this.name}/${name}`, trainable, dtype });
+    const v = variable(init.apply(shape, dtype), { name: `${this.name}/${name}`, trainable, dtype });
     const regularizer = getRegularizer(opts.regularizer);
     this.ownWeights.push({ name, v, trainable, ...(regularizer ? { regularizer } : {}) });
     return v;
