@@ -109,11 +109,14 @@ function makeExecutable(g: Graph, backendName: TfjsBackendName, opts: BackendOpt
     }
   }
   const outputsTfjs = opts.outputs === "tfjs";
+  // tfjsMatmulLayout overrides the per-backend choice (for measuring it)
+  const layout = opts.tfjsMatmulLayout as MatmulLayout | undefined;
+  if (layout !== undefined && layout !== "flags" && layout !== "transpose") throw new UsageError(`tfjsMatmulLayout: expected "flags" or "transpose", got ${JSON.stringify(layout)}`);
   if (opts.outputs !== undefined && opts.outputs !== "tfjs" && opts.outputs !== "graft") throw new UsageError(`outputs: expected "graft" or "tfjs", got ${JSON.stringify(opts.outputs)}`);
   let kernel: TfjsKernel;
   const prev = activate(tf, backendName);
   try {
-    kernel = compileTfjs(tf, g, { layout: layoutFor(backendName), backend: backendName, checkNumerics: !!opts.checkNumerics, fold: opts.tfjsFold !== false });
+    kernel = compileTfjs(tf, g, { layout: layout ?? layoutFor(backendName), backend: backendName, checkNumerics: !!opts.checkNumerics, fold: opts.tfjsFold !== false });
   } finally {
     if (prev && prev !== backendName) activate(tf, prev);
   }

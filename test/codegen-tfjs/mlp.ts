@@ -13,13 +13,14 @@ export interface Mlp {
   readonly all: Variable[];
 }
 
-/** He-initialized weights from a fixed seed (the same numbers on every backend). */
-export function makeMlp(sizes: readonly number[], seed = 1): Mlp {
+/** He-initialized weights from a fixed seed (the same numbers on every backend), or the given ones. */
+export function makeMlp(sizes: readonly number[], seed = 1, init?: { W: Float32Array[]; b: Float32Array[] }): Mlp {
   const W: Variable[] = [];
   const b: Variable[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
-    W.push(variable(randomNormal([sizes[l]!, sizes[l + 1]!], { seed: seed + l }).mul(Math.sqrt(2 / sizes[l]!)), { name: `W${l}` }));
-    b.push(variable(tensor(new Float32Array(sizes[l + 1]!)), { name: `b${l}` }));
+    const [n, k] = [sizes[l]!, sizes[l + 1]!];
+    W.push(variable(init ? tensor(init.W[l]!, [n, k]) : randomNormal([n, k], { seed: seed + l }).mul(Math.sqrt(2 / n)), { name: `W${l}` }));
+    b.push(variable(tensor(init ? init.b[l]! : new Float32Array(k)), { name: `b${l}` }));
   }
   const params = [...W, ...b];
   const slots = params.flatMap((p) => [variable(zerosLike(p), { name: `${p.name}/m`, trainable: false }), variable(zerosLike(p), { name: `${p.name}/v`, trainable: false })]);

@@ -1,5 +1,5 @@
 /** @file Emits one TensorFlow.js program (a JS function of tf.* calls, run inside tf.tidy) for a graph. */
-import { numStr, opDef, runNode, typeStr, UsageError, type Graph, type NDArray, type Node, type Value } from "../../ir/index.js";
+import { Builder, interpret, numStr, opDef, runNode, sameShape, typeStr, UsageError, type Graph, type NDArray, type Node, type OpName, type Shape, type Value } from "../../ir/index.js";
 import { lowerMatmulRegion } from "./epilogue.js";
 
 /**
@@ -92,7 +92,7 @@ export function emitNode(ctx: EmitCtx, n: Node, prefix: string): void {
   }
   if (def.kind === "region" && n.body) return emitRegion(ctx, n);
   const out = n.outputs[0]!;
-  const args = n.inputs.map((v) => ctx.name(v));
+  const args = n.inputs.map((v) => (TILE_BROADCAST.has(n.op) ? broadcastKnown(ctx, v, out.shape) : undefined) ?? ctx.name(v));
   const lowerCtx = { ins: n.inputs.map((v) => v.type), out: out.type };
   let expr: string;
   if (def.kind === "contract" && ctx.opts.layout === "transpose") {
@@ -111,6 +111,23 @@ export function emitNode(ctx: EmitCtx, n: Node, prefix: string): void {
     return;
   }
   ctx.define(out, `${prefix}v${out.id}`, expr, n);
+}
+
+/**
+ * Ops whose tfjs function broadcasts its operands with tf.broadcastTo, a Tile kernel (on wasm,
+ * 10 ms to fill a [128,256] from a scalar, more than the step's elementwise math): constant
+ * operands of these are broadcast once, at compile time, so no Tile runs per step.
+ */
+const TILE_BROADCAST: ReadonlySet<OpName> = new Set<OpName>(["where"]);
+
+/** A compile-time constant broadcast to `shape` (a new folded constant), if `v` is one and differs. */
+function broadcastKnown(ctx: EmitCtx, v: Value, shape: Shape): string | undefined {
+  const a = ctx.known.get(v);
+  if (!a || sameShape(a.shape, shape)) return undefined;
+  const b = new Builder("broadcast");
+  b.output(b.emit("broadcast_to", [b.input(v.type)], { shape: [...shape] }));
+  ctx.consts.push(interpret(b.finish(), [a]).outputs[0]!);
+  return `k${ctx.consts.length - 1}`;
 }
 
 /** `x` with its last two axes swapped when `flag` is set (an explicit transpose). */
