@@ -138,7 +138,8 @@ export function planMemory(g: Graph): MemoryPlan {
       if (s) {
         const reads = n.inputs.indexOf(s);
         const why =
-          g.outputs.includes(o) || g.outputs.includes(s) ? "the value is also returned"
+          g.outputs.includes(o) ? "the new value is also returned (it would alias the variable)"
+          : g.outputs.includes(s) ? "the old value is returned"
           : lastStateRead(s) > i ? `the old value is read later (by ${names.name(g.nodes[lastStateRead(s)]!.outputs[0]!)})`
           : reads >= 0 && !safe.get(o)!.has(reads) ? "the kernel reads the old value at other indices"
           : g.assigns.filter((a) => a.value === o).length > 1 ? "the value is assigned to several variables"

@@ -46,6 +46,11 @@ export const PIPELINES: Readonly<Record<string, Pipeline>> = {
   O0: { optimize: [dce], fuse: [fuse, schedule] },
 };
 
+/** Every pass by name (golden tests, the CLI): the default pipeline's fixpoints included. */
+export const PASSES: Readonly<Record<string, Pass>> = Object.fromEntries(
+  [stabilize, simplify, fold, cse, dce, layout, fuse, schedule, ...PIPELINES.default!.optimize].map((p) => [p.name, p]),
+);
+
 export interface Lowered {
   readonly stages: Stages;
   /** One entry per pass run, in order. */
