@@ -96,7 +96,8 @@ export function randomNormal(shape: readonly number[], opts: RandomOptions & { m
   checkOpts(opts, "randomNormal");
   const z = apply("random_normal", [keyOf(opts.seed)], { shape: located(() => checkShape(shape, "randomNormal")), dtype: located(() => parseDType(opts.dtype ?? "f32")) });
   const { mean = 0, stddev = 1 } = opts;
-  return stddev === 1 && mean === 0 ? z : apply("add", [apply("mul", [z, stddev]), mean]);
+  const scaled = stddev === 1 ? z : apply("mul", [z, stddev]);
+  return mean === 0 ? scaled : apply("add", [scaled, mean]);
 }
 
 /** Uniform numbers in [minval, maxval), reproducible from the seed on every backend. */
@@ -104,5 +105,6 @@ export function randomUniform(shape: readonly number[], opts: RandomOptions & { 
   checkOpts(opts, "randomUniform");
   const u = apply("random_uniform", [keyOf(opts.seed)], { shape: located(() => checkShape(shape, "randomUniform")), dtype: located(() => parseDType(opts.dtype ?? "f32")) });
   const { minval = 0, maxval = 1 } = opts;
-  return minval === 0 && maxval === 1 ? u : apply("add", [apply("mul", [u, maxval - minval]), minval]);
+  const scaled = maxval - minval === 1 ? u : apply("mul", [u, maxval - minval]);
+  return minval === 0 ? scaled : apply("add", [scaled, minval]);
 }

@@ -1,6 +1,5 @@
 /** @file Test helpers for the IR suite: seeded random arrays, one-node graphs, closeness, round-trip checks. */
 import { expect } from "vitest";
-import * as tf from "@tensorflow/tfjs";
 import {
   Builder, fromJSON, interpret, nd, parse, print, toJSON, verify,
   type DType, type Graph, type NDArray, type OpName,
@@ -57,7 +56,6 @@ export function runOp(op: OpName, ins: readonly NDArray[], attrs: Record<string,
 }
 
 export const tfDType = (d: DType): "float32" | "int32" | "bool" => (d === "i32" ? "int32" : d === "bool" ? "bool" : "float32");
-export const toTf = (a: NDArray): tf.Tensor => tf.tensor(Array.from(a.data), [...a.shape], tfDType(a.dtype));
 
 /** Asserts `got` matches `want` elementwise: exact for ints/bools, |got - want| <= atol + rtol |want| for floats. */
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol = 1e-5, atol = 1e-6, what = ""): void {

@@ -2,7 +2,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { Builder, interpret, nd, OP_NAMES, OPS, UsageError, type NDArray, type OpName } from "../../src/ir/index.js";
-import { expectClose, expectRoundTrip, Gen, oneOp, runOp, tfDType, toTf } from "./helpers.js";
+import { expectClose, expectRoundTrip, Gen, oneOp, runOp, tfDType } from "./helpers.js";
+
+const toTf = (a: NDArray): tf.Tensor => tf.tensor(Array.from(a.data), [...a.shape], tfDType(a.dtype));
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
