@@ -3,7 +3,7 @@ import type * as TF from "@tensorflow/tfjs";
 import { UsageError } from "../ir/index.js";
 import { download, graftDType, upload } from "../codegen/tfjs/index.js";
 import { loadTfjs } from "../runtime/tfjs.js";
-import { adoptTfjsVariable, residentVariable } from "../runtime/tfjs-state.js";
+import { adoptTfjsVariable, residentVariable, shareTfjs } from "../runtime/tfjs-state.js";
 import { Tensor } from "./tensor.js";
 import { Variable, type VariableOptions } from "./variable.js";
 
@@ -19,7 +19,11 @@ export function toTfjs(x: Variable): TF.Variable;
 export function toTfjs(x: Tensor): TF.Tensor;
 export function toTfjs(x: Tensor): TF.Tensor {
   const tf = loadTfjs();
-  if (x instanceof Variable) return residentVariable(tf, x, { dtype: x.dtype, shape: x.shape });
+  if (x instanceof Variable) {
+    const v = residentVariable(tf, x, { dtype: x.dtype, shape: x.shape });
+    shareTfjs(x);
+    return v;
+  }
   if (!(x instanceof Tensor) || x.isSymbolic) throw new UsageError("toTfjs: expects a concrete graft Tensor or Variable");
   return upload(tf, x.nd);
 }

@@ -12,6 +12,8 @@ export const TFJS_OWNER = "tfjs";
  */
 interface Slot {
   readonly variable: TF.Variable;
+  /** Handed to user code (toTfjs) or owned by it (adopted): never disposed behind its back. */
+  shared: boolean;
   /** The host array the last download produced, and the tfjs data it came from. */
   downloaded?: NDArray;
   downloadedFrom?: object;
@@ -74,9 +76,11 @@ function adopt(tf: Tfjs, cell: StateCell, dtype: DType, init: TF.Tensor, dispose
   if (dispose) init.dispose();
   const old = slots.get(cell);
   if (old && old.variable !== variable && !old.variable.isDisposed) old.variable.dispose();
-  const slot: Slot = { variable };
+  const slot: Slot = { variable, shared: false };
   slots.set(cell, slot);
   attach(cell, slot, dtype);
+  // when the graft variable is collected, its tf.Variable goes too (unless user code holds it)
+  unowned.register(cell, slot);
   return variable;
 }
 
@@ -84,10 +88,20 @@ function adopt(tf: Tfjs, cell: StateCell, dtype: DType, init: TF.Tensor, dispose
 export function adoptTfjsVariable(cell: StateCell, variable: TF.Variable, dtype: DType): void {
   const old = slots.get(cell);
   if (old && old.variable !== variable && !old.variable.isDisposed) old.variable.dispose();
-  const slot: Slot = { variable };
+  const slot: Slot = { variable, shared: true };
   slots.set(cell, slot);
   attach(cell, slot, dtype);
 }
+
+/** Marks a cell's tf.Variable as held by user code (see toTfjs). */
+export function shareTfjs(cell: StateCell): void {
+  const slot = slots.get(cell);
+  if (slot) slot.shared = true;
+}
+
+const unowned = new FinalizationRegistry<Slot>((slot) => {
+  if (!slot.shared && !slot.variable.isDisposed) slot.variable.dispose();
+});
 
 /** Frees the tf.Variable behind `cell`, if any (the host copy is downloaded first if it is stale). */
 export function releaseTfjs(cell: StateCell): void {

@@ -149,7 +149,7 @@ function makeExecutable(g: Graph, backendName: TfjsBackendName, opts: BackendOpt
     }
   };
 
-  return {
+  const exec: Executable = {
     run,
     source: () => kernel.program.source,
     stats: () => ({
@@ -160,7 +160,13 @@ function makeExecutable(g: Graph, backendName: TfjsBackendName, opts: BackendOpt
       bytes: [...g.state.map((s) => s.value), ...kernel.program.consts].reduce((s, v) => s + 4 * v.shape.reduce((a, b) => a * b, 1), 0),
     }),
   };
+  // fn() drops least-recently-used signatures without telling the backend: free the uploaded
+  // constants when the executable itself is collected
+  constsOwner.register(exec, kernel);
+  return exec;
 }
+
+const constsOwner = new FinalizationRegistry<TfjsKernel>((k) => k.dispose());
 
 export const tfjsBackend: Backend = {
   name: "tfjs",

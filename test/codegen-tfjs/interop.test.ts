@@ -67,6 +67,19 @@ describe.each(["cpu", "wasm"])("variables shared with tfjs code (tfjs %s)", (tfj
   });
 });
 
+describe("state moves between backends", () => {
+  it("tfjs cpu, interp and tfjs wasm steps on one variable see each other's updates", () => {
+    const w = variable(tensor([1, 2]), { name: "moving_w" });
+    const inc = (backend: string, tfjsBackend?: string) => fn(() => w.assign(w.mul(2).add(1)).value.sum(), { backend, ...(tfjsBackend ? { tfjsBackend } : {}) });
+    const [a, b, c] = [inc("tfjs", "cpu"), inc("interp"), inc("tfjs", "wasm")];
+    expect(a().item()).toBe(3 + 5);
+    expect(b().item()).toBe(7 + 11);
+    expect(c().item()).toBe(15 + 23);
+    expect(a().item()).toBe(31 + 47);
+    expect(arr(w)).toEqual([31, 47]);
+  });
+});
+
 describe("tfjs tensors in and out", () => {
   it("a tf.Tensor input is used without a download; other backends download it", () => {
     const t = tf.tensor([1, -2, 3]);
