@@ -13,7 +13,7 @@
  */
 import { opDef, sameShape, sizeOf, stridesOf, type Node, type Shape, type Value } from "../../ir/index.js";
 import { Nest, type Access, type Ref } from "./nest.js";
-import { literal } from "./text.js";
+import { BYTES, literal } from "./text.js";
 
 /** A body a loop kernel computes. Inputs are parameters; outputs are stored (in order). */
 export interface BodySpec {
@@ -222,7 +222,9 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
     spec.inputs.forEach((v, i) => {
       const mine = accesses.filter((a) => a.array === names.inputs[i]);
       if (mine.length && mine.every((a) => a.strides.join() === dense) && sizeOf(v.shape) === sizeOf(D)) {
-        spec.outputs.forEach((_, j) => inplace.push([i, j]));
+        // only over an input of the same element size: a wider output (f32 over a bool mask) would
+        // overwrite input bytes the loop has not read yet
+        spec.outputs.forEach((o, j) => BYTES[o.dtype] === BYTES[v.dtype] && inplace.push([i, j]));
       }
     });
   }
