@@ -27,7 +27,8 @@ options:
   --format FMT     ${FORMATS.join(" | ")} (default text)
   --out DIR        write files into DIR instead of printing; without --stage/--format/--fn
                    it writes the whole dump (as GRAFT_DUMP=DIR would)
-  --passes         also dump the graph after every pass (GRAFT_DUMP_PASSES=1)
+  --passes         also dump the graph after every pass (GRAFT_DUMP_PASSES=1); text
+                   output prints them after the grad stage they start from
 
 Text output prints each graph after a header line \`// <fn> #<sig> <stage>: <why it traced>\`.
 JSON printed to stdout is one graft-ir document (ir.fromJSON reads it) when one graph is
@@ -63,7 +64,15 @@ export async function dumpCommand(p: Parsed): Promise<number> {
       return 0;
     }
     if (format === "text") {
-      cliOut(picks.map(({ e, stage }) => `// ${e.stem} #${e.sig} ${stage}: ${e.reason}\n${stage === "source" ? readText(e, e.source) : readText(e, fileOf(e, stage, "ir"))}`).join("\n"));
+      const header = (e: DumpEntry, what: string): string => `// ${e.stem} #${e.sig} ${what}: ${e.reason}\n`;
+      const texts = picks.flatMap(({ e, stage }) => {
+        if (stage === "source") return [header(e, stage) + readText(e, e.source)];
+        const own = header(e, stage) + readText(e, fileOf(e, stage, "ir"));
+        // with --passes, the graph after each pass follows the grad stage it starts from
+        const after = stage === "grad" && p.options.passes ? e.afterPass.map((f) => header(e, `after ${f.slice(e.prefix.length).replace(/^02-grad\.p(\d+)-(.*)\.ir$/, "pass $1 $2")}`) + readText(e, f)) : [];
+        return [own, ...after];
+      });
+      cliOut(texts.join("\n"));
       return 0;
     }
     if (format === "json") {

@@ -13,7 +13,8 @@ usage: graft explain script.ts [--fn NAME] [--sig N] [-- script args]
 
 Runs the script with dumping on and prints, for every trace of every compiled function:
   - why it (re)traced and its input signature;
-  - node counts per stage and what the backend runs (kernels, bytes held between steps);
+  - node counts per stage, the passes that changed the graph, and what the backend runs
+    (kernels, bytes held between steps);
   - the kernels of the fused stage: kind, member ops, bytes in and out;
   - the fusion decisions with their reasons (what fused, what did not and why);
   - the memory plan, with its peak bytes.
@@ -74,8 +75,11 @@ export function explainEntry(e: DumpEntry): string {
   if (fused) lines.push(...kernelTable(fromJSON(readText(e, fused.json))));
   else lines.push("fused kernels: none (no fused stage: this pipeline does not fuse)");
   const section = (title: string, text: string): void => {
-    lines.push(`${title}:`, ...text.trimEnd().split("\n").map((l) => `  ${l}`));
+    const body = text.trimEnd().replace(new RegExp(`^${title}: `), "");
+    lines.push(`${title}:`, ...body.split("\n").map((l) => `  ${l}`));
   };
+  const changed = readText(e, e.passes).split("\n").map((l) => l.match(/^(\S+)\s+(\d+) -> (\d+)$/)).filter((m) => m && m[2] !== m[3]);
+  if (changed.length) lines.push(`passes that changed the graph: ${changed.map((m) => `${m![1]} ${m![2]}->${m![3]}`).join(", ")}`);
   section("fusion decisions", readText(e, e.fusion));
   section("memory plan", readText(e, e.memory));
   return lines.join("\n");

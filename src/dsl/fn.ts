@@ -1,7 +1,7 @@
 /** @file fn(): trace a step per input signature, lower it, compile it for a backend, run it with state kept. */
 import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "../ir/index.js";
 import { lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
-import { defaultBackend, getBackend, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
+import { defaultBackend, getBackend, passRecorder, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
 import { Tensor } from "./tensor.js";
 import { Trace, withTrace } from "./trace.js";
 import type { Variable } from "./variable.js";
@@ -99,14 +99,15 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     b.loc = undefined;
     b.output(...leaves.map((t) => trace.lift(t as Tensor)));
     for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
-    const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1" });
+    const passLog = passRecorder(); // GRAFT_DUMP_PASSES=1: the graph after every pass, for the dump
+    const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1", dump: passLog.dump });
     const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
     traces.push({ signature: key, reason: retraceReason(key) });
     const variables = [...trace.stateOf.keys()];
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,
-      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[],
+      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[], passes: passLog.passes,
     });
     return { key, stages, exec, variables, outDef };
   };

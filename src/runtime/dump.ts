@@ -6,19 +6,22 @@ import { toDot } from "../ir/dot.js";
 import { STAGES, type StageName } from "../passes/pipeline.js";
 import { setDumpListener, type CompileRecord } from "./registry.js";
 import { gradientNodes } from "./provenance.js";
+import { fusionText, livenessText, loweringFor, passesText, reasonText } from "./dump-text.js";
+import { fuse } from "../passes/fuse.js";
 
 /**
- * File layout, per function and signature (`<fn>.s<NN>.` prefix, NN = the n-th trace, so names
- * sort in the order things happened):
- *   00-reason.txt            why it (re)traced, the signature, inputs and state
- *   01-traced.{ir,json,dot}  02-grad.*  03-optimized.*  04-fused.*   (stages that exist)
- *   05-source.<backend>.js   the generated code
- *   06-fusion.txt            fusion decisions with reasons
- *   07-memory.txt            the memory plan
- *   08-stats.json            node counts, kernels, bytes
- *   inputs.json              the example inputs and state values (base64, little-endian)
- *   info.json                the manifest tying it together (what `graft` reads)
- *   passes.NN-<pass>.ir      the graph after each pass (GRAFT_DUMP_PASSES=1)
+ * File layout, per function and trace (`<fn>.s<NN>.` prefix, NN = the n-th trace, so names sort
+ * in the order things happened):
+ *   00-reason.txt              why it (re)traced, the signature, inputs and state
+ *   01-traced.{ir,json,dot}    02-grad.*  03-optimized.*  04-fused.*   (the stages that exist)
+ *   02-grad.pNN-<pass>.ir      the graph after each pass (GRAFT_DUMP_PASSES=1)
+ *   05-source-<backend>.js     the generated code
+ *   06-passes.txt              each pass with node counts, and the rewrites that fired
+ *   07-fusion.txt              fusion decisions with reasons (merged, refused)
+ *   08-memory.txt              the memory plan (peak bytes)
+ *   09-stats.json              node counts, kernels, bytes (the executable's stats())
+ *   inputs.json                the example inputs and state values (base64, little-endian)
+ *   info.json                  the manifest tying it together (what `graft` reads)
  */
 export const DUMP_FORMAT = "graft-dump";
 export const DUMP_VERSION = 1;
@@ -39,7 +42,10 @@ export interface DumpInfo {
   readonly memory: string;
   readonly stats: string;
   readonly inputs: string;
-  readonly passes: readonly string[];
+  /** Pass log (06-passes.txt). */
+  readonly passes: string;
+  /** The graph after each pass, in order (GRAFT_DUMP_PASSES=1). */
+  readonly afterPass: readonly string[];
 }
 
 /** An array as JSON: dtype, shape, and its bytes (little-endian, the dtype's own width) in base64. */
@@ -86,22 +92,8 @@ export function stemFor(dir: string, rec: Pick<CompileRecord, "owner" | "fnName"
 
 const pad = (n: number): string => String(n).padStart(2, "0");
 
-function reasonText(rec: CompileRecord): string {
-  const g = rec.stages.traced;
-  const lines = [
-    `fn:        ${rec.fnName}`,
-    `backend:   ${rec.backend}`,
-    `trace:     #${rec.sigIndex}`,
-    `reason:    ${rec.reason}`,
-    `signature: ${rec.signature}`,
-    ...g.inputs.map((v, i) => `input ${i}:   ${v.dtype}[${v.shape.join(",")}]`),
-    ...g.state.map((s) => `state:     ${JSON.stringify(s.name)} ${s.value.dtype}[${s.value.shape.join(",")}]${s.trainable ? "" : " (frozen)"}`),
-  ];
-  return lines.join("\n") + "\n";
-}
-
 /** Writes one compiled signature's files into `dir` and returns its manifest. */
-export function writeDump(dir: string, rec: CompileRecord, extras: DumpExtras = {}): DumpInfo {
+export function writeDump(dir: string, rec: CompileRecord): DumpInfo {
   fs.mkdirSync(dir, { recursive: true });
   const prefix = `${stemFor(dir, rec)}.s${pad(rec.sigIndex)}.`;
   const write = (name: string, text: string): string => {
@@ -122,27 +114,24 @@ export function writeDump(dir: string, rec: CompileRecord, extras: DumpExtras = 
       nodes: g.nodes.length,
     };
   });
-  const source = write(`05-source.${safeName(rec.backend)}.${ext[rec.backend] ?? "txt"}`, rec.exec.source());
-  const fusion = write("06-fusion.txt", extras.fusion ?? "fusion decisions: none recorded (this pipeline has no fusion pass)\n");
-  const memory = write("07-memory.txt", extras.memory ?? "memory plan: none recorded (this pipeline has no memory planner)\n");
-  const stats = write("08-stats.json", JSON.stringify(rec.exec.stats(), null, 1));
+  const source = write(`05-source-${safeName(rec.backend)}.${ext[rec.backend] ?? "txt"}`, rec.exec.source());
+  const lw = loweringFor(rec.stages);
+  const passes = write("06-passes.txt", passesText(lw, fuse.name));
+  const fusion = write("07-fusion.txt", fusionText(lw, fuse.name));
+  const last = rec.stages.fused ?? rec.stages.optimized ?? rec.stages.grad ?? rec.stages.traced;
+  const memory = write("08-memory.txt", livenessText(last));
+  const stats = write("09-stats.json", JSON.stringify(rec.exec.stats(), null, 1));
   const inputs = write("inputs.json", JSON.stringify({
     inputs: rec.inputs.map(encodeArray),
     state: (rec.stateValues ?? []).map((a, i) => ({ name: rec.state[i]?.name ?? `state${i}`, ...encodeArray(a) })),
   }));
-  const passes = (rec.passes ?? []).map((p, i) => write(`passes.${pad(i + 1)}-${safeName(p.pass)}.ir`, print(p.graph)));
+  const afterPass = (rec.passes ?? []).map((p, i) => write(`02-grad.p${pad(i + 1)}-${safeName(p.pass)}.ir`, print(p.graph)));
   const info: DumpInfo = {
     format: DUMP_FORMAT, version: DUMP_VERSION, fn: rec.fnName, backend: rec.backend, sig: rec.sigIndex, prefix,
-    signature: rec.signature, reason: rec.reason, stages, source, fusion, memory, stats, inputs, passes,
+    signature: rec.signature, reason: rec.reason, stages, source, passes, fusion, memory, stats, inputs, afterPass,
   };
   write("info.json", JSON.stringify(info, null, 1));
   return info;
-}
-
-/** What the passes can tell a dump beyond the graphs (filled in as the passes provide it). */
-export interface DumpExtras {
-  readonly fusion?: string;
-  readonly memory?: string;
 }
 
 let warned = false;

@@ -1,5 +1,5 @@
 /** @file Who compiled what: fn() reports every compiled signature here; dumps and the `graft` CLI listen. */
-import { nd, type NDArray } from "../ir/index.js";
+import { nd, type Graph, type NDArray } from "../ir/index.js";
 import type { Stages } from "../passes/pipeline.js";
 import type { Executable, StateCell } from "./backend.js";
 
@@ -26,7 +26,7 @@ export interface CompileRecord {
   readonly step: (...args: never[]) => unknown;
   readonly makeArgs: (leaves: readonly unknown[]) => unknown[];
   /** Graphs after each pass, when the pipeline was asked for them (GRAFT_DUMP_PASSES=1). */
-  readonly passes?: readonly { readonly pass: string; readonly graph: import("../ir/index.js").Graph }[];
+  readonly passes?: readonly { readonly pass: string; readonly graph: Graph }[];
 }
 
 export type CompileListener = (rec: CompileRecord) => void;
@@ -48,6 +48,13 @@ let dumpListener: CompileListener | undefined;
 /** The GRAFT_DUMP writer registers itself here (runtime/dump.ts), so this file stays dependency-free. */
 export function setDumpListener(l: CompileListener): void {
   dumpListener = l;
+}
+
+/** The pipeline's per-pass hook, keeping every intermediate graph when GRAFT_DUMP_PASSES=1 asks for them. */
+export function passRecorder(): { readonly dump?: (pass: string, graph: Graph) => void; readonly passes: { pass: string; graph: Graph }[] } {
+  const passes: { pass: string; graph: Graph }[] = [];
+  if (!process.env.GRAFT_DUMP_PASSES || process.env.GRAFT_DUMP_PASSES === "0" || !compileWatched()) return { passes };
+  return { passes, dump: (pass, graph) => void passes.push({ pass, graph }) };
 }
 
 /** Called by fn() after compiling a signature. Inputs are copied: callers may reuse their buffers. */

@@ -17,7 +17,7 @@ const ENVDUMP = path.join(tmp, "env");
 // Every subprocess starts at once (each costs about a second of tsx start-up): the tests then read the results.
 const runs = {
   text: () => graft(["dump", MLP, "--stage", "traced"]),
-  out: () => graft(["dump", MLP, "--out", OUT]),
+  out: () => graft(["dump", MLP, "--passes", "--out", OUT]),
   dot: () => graft(["dump", MLP, "--fn", "train_step", "--sig", "0", "--format", "dot"]),
   json: () => graft(["dump", MLP, "--fn", "loss", "--stage", "grad", "--format", "json"]),
   explain: () => graft(["explain", MLP, "--fn", "train_step"]),
@@ -27,7 +27,7 @@ const runs = {
   throws: () => graft(["dump", fixture("throws.ts")]),
   runExitCode: () => graft(["run", fixture("plain.ts"), "5", "--flag"]),
   nothing: () => graft(["explain", fixture("plain.ts")]),
-  envDump: () => graft(["run", MLP], { GRAFT_DUMP: ENVDUMP }),
+  envDump: () => graft(["run", MLP], { GRAFT_DUMP: ENVDUMP, GRAFT_DUMP_PASSES: "1" }),
 };
 const r = {} as Record<keyof typeof runs, Run>;
 beforeAll(async () => {
@@ -60,7 +60,7 @@ describe("graft dump", () => {
       expect(mine).toContain(`${prefix}02-grad.ir`);
       expect(mine).toContain(`${prefix}info.json`);
       expect(mine).toContain(`${prefix}inputs.json`);
-      expect(mine.some((f) => f.includes("-source."))).toBe(true);
+      expect(mine.filter((f) => /\.05-source-\w+\.\w+$/.test(f)).length).toBe(1);
     }
     // the CLI printed what it wrote
     expect(r.out.stdout.trim().split("\n").map((f) => path.basename(f))).toEqual(files);
@@ -87,6 +87,20 @@ describe("graft dump", () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(6);
+  });
+
+  it("--passes dumps the graph after every pass; the last one is the final stage", () => {
+    for (const info of infos()) {
+      const stages = (["traced", "grad", "optimized", "fused"] as const).filter((s) => info.stages[s]);
+      if (stages.length <= 2) continue; // no passes in this pipeline
+      expect(info.afterPass.length, info.prefix).toBeGreaterThan(0);
+      expect(info.afterPass.every((f, i) => f.startsWith(`${info.prefix}02-grad.p${String(i + 1).padStart(2, "0")}-`))).toBe(true);
+      for (const f of info.afterPass) expect(ir.print(ir.parse(read(f).trimEnd()))).toBe(read(f).trimEnd());
+      expect(read(info.afterPass.at(-1)!)).toBe(read(info.stages[stages.at(-1)!]!.ir));
+      // the pass log names them in the same order
+      const log = read(info.passes).split("\n\n")[0]!.split("\n").slice(1).filter(Boolean).map((l) => l.split(/\s+/)[0]);
+      expect(info.afterPass.map((f) => f.replace(/^.*\.p\d+-(.*)\.ir$/, "$1"))).toEqual(log);
+    }
   });
 
   it("saves the example inputs and state each trace was made for", () => {
