@@ -1,0 +1,55 @@
+/** @file Writes AOT modules to disk: the compiled step plus a copy of the tiny runtime it imports. */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Graph, NDArray } from "../ir/index.js";
+import type { Stages } from "../passes/pipeline.js";
+import { emitAotModule, transpileRuntime } from "../codegen/js/aot.js";
+import { bestStage } from "./js.js";
+
+/** The runtime's files, relative to src/runtime (aot-runtime.ts imports the kernels). */
+const RUNTIME_FILES = ["aot-runtime.ts", "kernels/matmul.ts", "kernels/misc.ts"];
+const RUNTIME_DIR = "graft-runtime";
+
+export interface AotOptions {
+  /** "ts" or "js"; default from the file's extension (.ts/.mts: ts, else js). */
+  readonly format?: "ts" | "js";
+  /** Import this runtime specifier instead of writing a copy beside the module. */
+  readonly runtimeImport?: string;
+  /** State values to embed (exported as `initialState()`), in graph.state order or by state name. */
+  readonly initialState?: readonly NDArray[] | Readonly<Record<string, NDArray>>;
+}
+
+/**
+ * Writes `outFile` (and, unless `runtimeImport` is given, `graft-runtime/` beside it) for the
+ * most lowered stage of `source` (a graph, a Stages record, or a compiled fn's `graph`).
+ * Returns the paths written.
+ */
+export function writeAotModule(outFile: string, source: Graph | Stages, opts: AotOptions = {}): string[] {
+  const { graph, stage } = "traced" in source ? bestStage(source) : { graph: source, stage: undefined };
+  const format = opts.format ?? (/\.m?ts$/.test(outFile) ? "ts" : "js");
+  const ext = format === "ts" ? ".ts" : ".js";
+  const dir = dirname(outFile);
+  const written: string[] = [];
+  const runtimeImport = opts.runtimeImport ?? `./${RUNTIME_DIR}/aot-runtime.js`;
+  if (!opts.runtimeImport) {
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const rel of RUNTIME_FILES) {
+      const src = readFileSync(join(here, rel), "utf8");
+      const path = join(dir, RUNTIME_DIR, rel.replace(/\.ts$/, ext));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, format === "ts" ? src : transpileRuntime(src));
+      written.push(path);
+    }
+    // the runtime's .js files are ES modules wherever the module is written
+    if (format === "js") {
+      const pkg = join(dir, RUNTIME_DIR, "package.json");
+      writeFileSync(pkg, JSON.stringify({ type: "module" }) + "\n");
+      written.push(pkg);
+    }
+  }
+  mkdirSync(dir || ".", { recursive: true });
+  writeFileSync(outFile, emitAotModule(graph, { format, runtimeImport, initialState: opts.initialState, stage }));
+  written.push(outFile);
+  return written;
+}
