@@ -80,7 +80,8 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
   const retraceReason = (key: string): string => {
     if (!last) return "first call";
     if (traces.some((t) => t.signature === key)) return `signature ${key} was dropped from the cache (maxSignatures=${maxSignatures}) and is traced again`;
-    const split = (k: string) => [k.slice(0, k.lastIndexOf("|")), k.slice(k.lastIndexOf("|") + 1).split(",")] as const;
+    // leaf types are comma-separated, and so are the dims inside their brackets
+    const split = (k: string) => [k.slice(0, k.lastIndexOf("|")), k.slice(k.lastIndexOf("|") + 1).split(/,(?![^[]*\])/)] as const;
     const [oldDef, oldTypes] = split(last.key);
     const [newDef, newTypes] = split(key);
     const what: string[] = [];

@@ -69,7 +69,7 @@ describe("graft dump", () => {
   it("says why each trace happened", () => {
     const [, first, second] = infos();
     expect(first!.reason).toBe("first call");
-    expect(second!.reason).toContain("f32[1,3]");
+    expect(second!.reason).toBe("tensor argument 0: f32[4,3] -> f32[1,3]; tensor argument 1: f32[4,2] -> f32[1,2] (new signature [T,T]|f32[1,3],f32[1,2])");
     expect(read("train_step.s01.00-reason.txt")).toContain("input 0:   f32[1,3]");
     expect(read("train_step.s01.00-reason.txt")).toContain('state:     "w" f32[3,2]');
   });
