@@ -80,7 +80,8 @@ function readFunc(j: unknown, path: string): Graph {
     throw new ParseError(`JSON IR ${path}: ${m}`);
   };
   if (!isObj(j)) return bad("expected an object");
-  const arr = (k: string): unknown[] => (Array.isArray(j[k]) ? (j[k] as unknown[]) : bad(`'${k}' must be an array`));
+  // Array.from fills holes of sparse arrays (objects built in JS) with undefined, which `ref` rejects
+  const arr = (k: string): unknown[] => (Array.isArray(j[k]) ? Array.from(j[k] as unknown[]) : bad(`'${k}' must be an array`));
   const type = (t: unknown, where: string): TensorType => {
     if (!isObj(t) || typeof t.dtype !== "string" || !Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) {
       return bad(`${where}: expected {dtype, shape} with a non-negative integer shape`);
@@ -112,7 +113,7 @@ function readFunc(j: unknown, path: string): Graph {
     const body = n.body === undefined ? undefined : readFunc(n.body, `${path}.${where}.body`);
     let outs: Value[] = [];
     try {
-      outs = b.emitMulti(n.op, n.inputs.map((i, q) => ref(i, `${where}.inputs[${q}]`)), checked.attrs as never, typeof n.loc === "string" ? n.loc : undefined, body);
+      outs = b.emitMulti(n.op, Array.from(n.inputs as unknown[], (i, q) => ref(i, `${where}.inputs[${q}]`)), checked.attrs as never, typeof n.loc === "string" ? n.loc : undefined, body);
     } catch (e) {
       if (e instanceof ParseError) throw e;
       bad(`${where} (${n.op}): ${(e as { detail?: string }).detail ?? String(e)}`);

@@ -125,6 +125,30 @@ describe("variables", () => {
     expect(f.traces).toHaveLength(1);
   });
 
+  it("a variable passed as an argument stays a variable: state, not an input, and assignable", () => {
+    const a = variable(tensor([1, 2]), { name: "arg_a" });
+    const b = variable(tensor([10, 20]), { name: "arg_b" });
+    const bump = fn((v: g.Variable, by: Tensor) => v.assign(v.add(by)).value, opts);
+    expect(arr(bump(a, tensor([1, 1])))).toEqual([2, 3]);
+    expect(arr(a)).toEqual([2, 3]);
+    expect(bump.graph("traced").inputs).toHaveLength(1);
+    expect(bump.graph("traced").state.map((s) => s.name)).toEqual(["arg_a"]);
+    bump(b, tensor([1, 1])); // another variable: another signature (variables are static by identity)
+    expect(arr(b)).toEqual([11, 21]);
+    expect(bump.traces).toHaveLength(2);
+    bump(a, tensor([1, 1]));
+    expect(arr(a)).toEqual([3, 4]);
+    expect(bump.traces).toHaveLength(2);
+  });
+
+  it("a compiled step called inside another step is inlined into the outer trace", () => {
+    const inner = fn((x: Tensor) => x.mul(2), opts);
+    const outer = fn((x: Tensor) => inner(x).add(1), opts);
+    expect(arr(outer(tensor([1, 2])))).toEqual([3, 5]);
+    expect(outer.ir("traced", { locs: false })).toContain("= mul %0");
+    expect(inner.traces).toHaveLength(0);
+  });
+
   it("frozen (non-trainable) variables print as frozen state", () => {
     const s = variable(tensor([0]), { name: "steps", trainable: false });
     const f = fn(() => s.assign(s.add(1)).value, opts);

@@ -99,6 +99,18 @@ describe("dtypes", () => {
   });
 });
 
+describe("NaN propagates (as in tfjs, and as Math.max in the js lowering)", () => {
+  it("through relu, maximum/minimum and max/min reductions", () => {
+    const x = f32([3], [NaN, -1, 2]);
+    const isNaN = (a: NDArray) => Array.from(a.data, Number.isNaN);
+    expect(isNaN(runOp("relu", [x]))).toEqual([true, false, false]);
+    expect(isNaN(runOp("maximum", [x, f32([], [0])]))).toEqual([true, false, false]);
+    expect(isNaN(runOp("minimum", [f32([], [0]), x]))).toEqual([true, false, false]);
+    expect(isNaN(runOp("max", [x], { axes: [0] }))).toEqual([true]);
+    expect(isNaN(runOp("min", [x], { axes: [0] }))).toEqual([true]);
+  });
+});
+
 describe("reductions", () => {
   const x = f32([2, 3], [1, 2, 3, 4, 5, 6]);
   it("sum, mean, max, min, prod over axes, with and without keepDims", () => {

@@ -59,7 +59,7 @@ export const unaryOps = {
   // d(sigmoid x) = s (1 - s) dx
   sigmoid: unary({ name: "sigmoid", domain: "float", f: sigmoid, js: (x) => `(1 / (1 + Math.exp(-${x})))`, tf: "sigmoid", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.mul(y, b.o.sub(1, y))) }),
   // d(relu x) = [x > 0] dx
-  relu: unary({ name: "relu", domain: "numeric", f: (x) => (x > 0 ? x : 0), js: (x) => `Math.max(${x}, 0)`, tf: "relu", vjp: ({ b, x, dy }) => b.o.where(b.o.greater(x[0]!, 0), dy, 0) }),
+  relu: unary({ name: "relu", domain: "numeric", f: (x) => (x > 0 || x !== x ? x : 0), js: (x) => `Math.max(${x}, 0)`, tf: "relu", vjp: ({ b, x, dy }) => b.o.where(b.o.greater(x[0]!, 0), dy, 0) }),
   // d(sin x) = cos x dx
   sin: unary({ name: "sin", domain: "float", f: Math.sin, js: (x) => `Math.sin(${x})`, tf: "sin", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.cos(x[0]!)) }),
   // d(cos x) = -sin x dx
