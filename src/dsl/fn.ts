@@ -1,7 +1,7 @@
 /** @file fn(): trace a step per input signature, lower it, compile it for a backend, run it with state kept. */
 import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "../ir/index.js";
 import { lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
-import { defaultBackend, getBackend, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
+import { defaultBackend, getBackend, passRecorder, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
 import { Tensor } from "./tensor.js";
 import { currentTrace, isVariable, Trace, withTrace } from "./trace.js";
 import type { Variable } from "./variable.js";
@@ -81,7 +81,8 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
   const retraceReason = (key: string): string => {
     if (!last) return "first call";
     if (traces.some((t) => t.signature === key)) return `signature ${key} was dropped from the cache (maxSignatures=${maxSignatures}) and is traced again`;
-    const split = (k: string) => [k.slice(0, k.lastIndexOf("|")), k.slice(k.lastIndexOf("|") + 1).split(",")] as const;
+    // leaf types are comma-separated, and so are the dims inside their brackets
+    const split = (k: string) => [k.slice(0, k.lastIndexOf("|")), k.slice(k.lastIndexOf("|") + 1).split(/,(?![^[]*\])/)] as const;
     const [oldDef, oldTypes] = split(last.key);
     const [newDef, newTypes] = split(key);
     const what: string[] = [];
@@ -100,14 +101,15 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     b.loc = undefined;
     b.output(...leaves.map((t) => trace.lift(t as Tensor)));
     for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
-    const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1" });
+    const passLog = passRecorder(); // GRAFT_DUMP_PASSES=1: the graph after every pass, for the dump
+    const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1", dump: passLog.dump });
     const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
     traces.push({ signature: key, reason: retraceReason(key) });
     const variables = [...trace.stateOf.keys()];
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,
-      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[],
+      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[], passes: passLog.passes,
     });
     return { key, stages, exec, variables, outDef };
   };
