@@ -39,6 +39,15 @@ describe("signature cache", () => {
     expect(arr(f(tensor([1, 2], [2], "i32"), 2))).toEqual([2, 4]);
   });
 
+  it("names the changed argument for multi-dimensional shapes and several tensors", () => {
+    const f = fn((a: Tensor, b: Tensor) => a.matmul(b), opts);
+    f(g.zeros([2, 3]), g.zeros([3, 4]));
+    f(g.zeros([5, 3]), g.zeros([3, 4]));
+    f(g.zeros([5, 3]), g.zeros([3, 1]));
+    expect(f.traces.map((t) => t.reason.split(" (new signature")[0])).toEqual([
+      "first call", "tensor argument 0: f32[2,3] -> f32[5,3]", "tensor argument 1: f32[3,4] -> f32[3,1]"]);
+  });
+
   it("keeps at most maxSignatures traces (least recently used is dropped and retraced later)", () => {
     let traced = 0;
     const f = fn((x: Tensor) => (traced++, x.sum()), { ...opts, maxSignatures: 2 });
