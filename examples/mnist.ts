@@ -38,7 +38,7 @@ export interface MnistResult {
 }
 
 export function runMnist(opts: MnistOptions = {}): MnistResult {
-  const { epochs: EPOCHS = 5, batchSize: BatchSize = 128, learningRate: LR = 1e-3, hidden = 128, logEvery = 20, seed = 2022 } = opts;
+  const { epochs: EPOCHS = 5, batchSize: BatchSize = 128, learningRate: LR = 3e-3, hidden = 128, logEvery = 20, seed = 2022 } = opts;
   const log = opts.log ?? console.log;
   const t0 = performance.now();
   initializers.setRandomSeed(seed);
@@ -138,5 +138,6 @@ function flag(name: string): string | undefined {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const num = (n: string) => (flag(n) === undefined ? undefined : Number(flag(n)));
-  runMnist({ epochs: num("epochs"), batchSize: num("batch"), logEvery: num("log-every"), backend: flag("backend"), hidden: num("hidden") } as MnistOptions);
+  const opts = { epochs: num("epochs"), batchSize: num("batch"), logEvery: num("log-every"), backend: flag("backend"), hidden: num("hidden"), learningRate: num("lr") };
+  runMnist(Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)));
 }

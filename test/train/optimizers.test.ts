@@ -21,7 +21,7 @@ function runGraft(make: () => optimizers.Optimizer, seed: number, mode: "eager" 
   const { init, grads } = problem(seed);
   const vars = init.map((d, i) => variable(tensor(d, SHAPES[i]!)));
   const opt = make();
-  const step = fn((gs: Tensor[]) => opt.applyGradients(gs.map((g, i) => [g, vars[i]!] as const)), { backend: "interp" });
+  const step = fn((gs: Tensor[]) => opt.applyGradients(gs.map((g, i) => [g, vars[i]!] as const)), { backend: process.env.OPT_BACKEND ?? "interp" });
   const out: Float32Array[][] = [];
   for (const gs of grads) {
     const ts = gs.map((g, i) => tensor(g, SHAPES[i]!));
@@ -107,7 +107,7 @@ describe("optimizer machinery", () => {
     // SGD with a schedule: step k uses lr(k), k = steps taken before it
     const w = variable(tensor([1]));
     const opt = new optimizers.SGD({ learningRate: exp });
-    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), { backend: "interp" });
+    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), { backend: process.env.OPT_BACKEND ?? "interp" });
     let ref = 1;
     for (let k = 0; k < 4; k++) {
       step(tensor([1]));
@@ -119,7 +119,7 @@ describe("optimizer machinery", () => {
   it("legacy decay divides by (1 + decay * iterations); learningRate can change between steps", () => {
     const w = variable(tensor([0]));
     const opt = new optimizers.SGD({ lr: 0.5, decay: 0.25 });
-    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), { backend: "interp" });
+    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), { backend: process.env.OPT_BACKEND ?? "interp" });
     step(tensor([1]));
     step(tensor([1]));
     expect(w.item()).toBeCloseTo(-(0.5 + 0.5 / 1.25), 6);
@@ -158,6 +158,19 @@ describe("optimizer machinery", () => {
       expect(back.getConfig()).toEqual(cfg);
       expect(back.constructor).toBe(o.constructor);
     }
+  });
+
+  it("minimize: loss, gradients and update, eagerly and inside fn", () => {
+    // f(w) = sum((w - 3)^2): one SGD step of lr 0.25 from w moves it halfway to 3
+    const w = variable(tensor([1, 5]));
+    const opt = new optimizers.SGD({ learningRate: 0.25 });
+    const loss = () => w.sub(3).square().sum();
+    expect(opt.minimize(loss, [w]).item()).toBeCloseTo(8, 6);
+    expectClose(w.dataSync(), [2, 4], 1e-6);
+    const step = fn(() => opt.minimize(loss, [w]), { backend: process.env.OPT_BACKEND ?? "interp" });
+    expect(step().item()).toBeCloseTo(2, 6);
+    expectClose(w.dataSync(), [2.5, 3.5], 1e-6);
+    expect(opt.iterations.item()).toBe(2);
   });
 
   it("rejects a gradient of the wrong shape with a clear error", () => {
