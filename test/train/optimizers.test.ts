@@ -6,6 +6,8 @@ import { optimizers } from "../../src/index.js";
 import { expectClose, rng, tfReady, uniform } from "./helpers.js";
 
 const SHAPES = [[3, 4], [4]];
+/** The default backend (js) unless OPT_BACKEND names another. */
+const BACKEND = process.env.OPT_BACKEND ? { backend: process.env.OPT_BACKEND } : {};
 const STEPS = 5;
 
 /** Initial values and STEPS sets of gradients, the same for graft and tfjs. */
@@ -21,7 +23,7 @@ function runGraft(make: () => optimizers.Optimizer, seed: number, mode: "eager" 
   const { init, grads } = problem(seed);
   const vars = init.map((d, i) => variable(tensor(d, SHAPES[i]!)));
   const opt = make();
-  const step = fn((gs: Tensor[]) => opt.applyGradients(gs.map((g, i) => [g, vars[i]!] as const)), { backend: process.env.OPT_BACKEND ?? "interp" });
+  const step = fn((gs: Tensor[]) => opt.applyGradients(gs.map((g, i) => [g, vars[i]!] as const)), BACKEND);
   const out: Float32Array[][] = [];
   for (const gs of grads) {
     const ts = gs.map((g, i) => tensor(g, SHAPES[i]!));
@@ -30,6 +32,11 @@ function runGraft(make: () => optimizers.Optimizer, seed: number, mode: "eager" 
     out.push(vars.map((v) => v.dataSync() as Float32Array));
   }
   expect(opt.iterations.item()).toBe(STEPS);
+  if (mode === "fn") {
+    // the whole update fuses: one kernel per variable computes its slots and its new value together
+    const fused = step.graph("fused").nodes.filter((n) => n.outputs.some((o) => o.shape.length > 0));
+    expect(fused.map((n) => n.op)).toEqual(vars.map(() => "fusion"));
+  }
   return out;
 }
 
@@ -107,7 +114,7 @@ describe("optimizer machinery", () => {
     // SGD with a schedule: step k uses lr(k), k = steps taken before it
     const w = variable(tensor([1]));
     const opt = new optimizers.SGD({ learningRate: exp });
-    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), { backend: process.env.OPT_BACKEND ?? "interp" });
+    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), BACKEND);
     let ref = 1;
     for (let k = 0; k < 4; k++) {
       step(tensor([1]));
@@ -119,7 +126,7 @@ describe("optimizer machinery", () => {
   it("legacy decay divides by (1 + decay * iterations); learningRate can change between steps", () => {
     const w = variable(tensor([0]));
     const opt = new optimizers.SGD({ lr: 0.5, decay: 0.25 });
-    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), { backend: process.env.OPT_BACKEND ?? "interp" });
+    const step = fn((g: Tensor) => opt.applyGradients([[g, w]]), BACKEND);
     step(tensor([1]));
     step(tensor([1]));
     expect(w.item()).toBeCloseTo(-(0.5 + 0.5 / 1.25), 6);
@@ -167,7 +174,7 @@ describe("optimizer machinery", () => {
     const loss = () => w.sub(3).square().sum();
     expect(opt.minimize(loss, [w]).item()).toBeCloseTo(8, 6);
     expectClose(w.dataSync(), [2, 4], 1e-6);
-    const step = fn(() => opt.minimize(loss, [w]), { backend: process.env.OPT_BACKEND ?? "interp" });
+    const step = fn(() => opt.minimize(loss, [w]), BACKEND);
     expect(step().item()).toBeCloseTo(2, 6);
     expectClose(w.dataSync(), [2.5, 3.5], 1e-6);
     expect(opt.iterations.item()).toBe(2);
