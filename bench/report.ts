@@ -46,11 +46,26 @@ export function machineInfo(): MachineInfo {
   };
 }
 
+/** A table that is not a timed workload (compile phases, memory), appended after the workloads. */
+export interface ExtraSection {
+  id: string;
+  title: string;
+  head: string[];
+  rows: string[][];
+  /** paragraphs under the table */
+  notes?: string[];
+  /** raw numbers for results.json */
+  data?: unknown;
+  /** render right after the summary instead of after the workloads */
+  top?: boolean;
+}
+
 export interface Report {
   machine: MachineInfo;
   peaks: Peaks;
   mode: string;
   results: WorkloadResult[];
+  sections?: ExtraSection[];
 }
 
 /** The compute peak a contender is held to: wasm SIMD for wasm engines, scalar JS otherwise. */
@@ -159,6 +174,7 @@ export function renderMarkdown(r: Report): string {
     out.push(`| ${w.id} | ${w.baseline} (${fmtMs(b?.median)} ms) | ${others.join("; ")} |`);
   }
   out.push("", "![speed vs baseline](ratios.svg)", "");
+  for (const x of (r.sections ?? []).filter((x) => x.top)) out.push(...sectionLines(x));
   for (const w of r.results) {
     out.push(`## ${w.id}: ${w.title}`, "");
     const facts = [`${w.rounds} rounds`, `tolerance ${w.tolerance}`];
@@ -171,7 +187,16 @@ export function renderMarkdown(r: Report): string {
     const notes = w.contenders.filter((c) => c.note).map((c) => `- ${c.name}: ${c.note}`);
     if (notes.length) out.push(...notes, "");
   }
+  for (const x of (r.sections ?? []).filter((x) => !x.top)) out.push(...sectionLines(x));
   return out.join("\n");
+}
+
+function sectionLines(x: ExtraSection): string[] {
+  const out = [`## ${x.id}: ${x.title}`, ""];
+  out.push(`| ${x.head.join(" | ")} |`, `|${x.head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`);
+  for (const row of x.rows) out.push(`| ${row.join(" | ")} |`);
+  out.push("", ...(x.notes ?? []).flatMap((n) => [n, ""]));
+  return out;
 }
 
 function esc(s: string): string {

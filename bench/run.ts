@@ -3,9 +3,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import os from "node:os";
-import { ratioToBaseline, runWorkloads } from "./harness.js";
-import { measurePeaks } from "./peaks.js";
-import { formatRatio, machineInfo, writeReport } from "./report.js";
+import { ratioToBaseline, runWorkloads, type WorkloadResult } from "./harness.js";
+import { measurePeaks, type Peaks } from "./peaks.js";
+import { type ExtraSection, formatRatio, machineInfo, writeReport } from "./report.js";
 import { buildWorkloads, type ExtraContenders, type SizeMode } from "./workloads.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -49,7 +49,16 @@ function parseArgs(argv: string[]): Args {
  * function `contenders(mode)` returning them) and optionally `baseline: string`. Loaded from
  * --contenders, else from bench/graft.ts when that file exists.
  */
-async function loadExtra(args: Args): Promise<{ extra: ExtraContenders; baseline?: string }> {
+/** Extra tables: `only` is --only's list (a section runs when it is absent or names the section's id). */
+type SectionsFn = (opts: {
+  mode: SizeMode;
+  only?: string[];
+  log: (line: string) => void;
+  results: WorkloadResult[];
+  peaks: Peaks;
+}) => Promise<ExtraSection[]> | ExtraSection[];
+
+async function loadExtra(args: Args): Promise<{ extra: ExtraContenders; baseline?: string; sections?: SectionsFn }> {
   const file = args.contenders ?? path.join(here, "graft.ts");
   if (!existsSync(file)) {
     if (args.contenders) throw new Error(`--contenders ${file}: no such file`);
@@ -58,16 +67,18 @@ async function loadExtra(args: Args): Promise<{ extra: ExtraContenders; baseline
   const mod = (await import(pathToFileURL(file).href)) as {
     contenders?: ExtraContenders | ((mode: SizeMode) => ExtraContenders | Promise<ExtraContenders>);
     baseline?: string;
+    /** extra report tables (not timed workloads), computed after the workloads */
+    sections?: SectionsFn;
   };
   const c = mod.contenders;
   const extra = typeof c === "function" ? await c(args.mode) : (c ?? {});
-  return { extra, baseline: mod.baseline };
+  return { extra, baseline: mod.baseline, sections: mod.sections };
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const t0 = performance.now();
-  const { extra, baseline } = await loadExtra(args);
+  const { extra, baseline, sections: makeSections } = await loadExtra(args);
   const quick = args.mode !== "full";
   process.stderr.write(`bench: mode ${args.mode}; measuring peaks...\n`);
   const peaks = await measurePeaks({ quick, tiny: args.mode === "tiny" });
@@ -82,8 +93,10 @@ async function main(): Promise<void> {
     warmup: args.mode === "tiny" ? 1 : undefined,
     progress: true,
   });
+  const log = (line: string) => process.stderr.write(line + "\n");
+  const sections = makeSections ? await makeSections({ mode: args.mode, only: args.only, log, results, peaks }) : [];
   const out = args.out ?? (args.mode === "tiny" ? path.join(os.tmpdir(), "graft-bench-tiny") : here);
-  const files = writeReport(out, { machine: machineInfo(), peaks, mode: args.mode, results });
+  const files = writeReport(out, { machine: machineInfo(), peaks, mode: args.mode, results, sections });
 
   for (const w of results) {
     const cells = w.contenders.map((c) => {

@@ -25,7 +25,7 @@ export type WorkloadInputs =
   | { kind: "matmul-transposed"; matmul: MatmulCase };
 
 export interface PeerWorkload extends Workload {
-  /** "W1" | "W2" | "W3" | "W4" | "W4-trap": what `--only` and extra-contender keys match */
+  /** "W1" | "W2" | "W3" | "W4" | "W4-trap" | "W5": what `--only` and extra-contender keys match */
   family: string;
   inputs: WorkloadInputs;
 }
@@ -133,6 +133,21 @@ export function peerWorkloads(opts: PeerOptions = {}): PeerWorkload[] {
       "(matMul's gradient uses the transposed forms).",
   });
 
+  // W5 has no peers (TensorFlow.js compiles nothing; jax-js compiles inside its first call): graft's
+  // contenders fill it, and buildWorkloads drops it when none do.
+  out.push({
+    id: "W5",
+    family: "W5",
+    title: `compile time of the W1 step (trace + optimize + codegen), ${shape.sizes.join("→")}, batch ${shape.batch}`,
+    contenders: [],
+    baseline: "graft js",
+    tolerance: 1e-4,
+    inputs: { kind: "mlp", mlp },
+    note:
+      "Timed: compiling the W1 step from its step function (a new fn() traced for the batch; no step runs). Checked: " +
+      "the freshly compiled step trains like W1 (two steps from the initial state, mlpSummary).",
+  });
+
   const only = opts.only;
   return only && only.length > 0 ? out.filter((w) => only.some((k) => matchesKey(w, k))) : out;
 }
@@ -156,5 +171,5 @@ export function buildWorkloads(extra: ExtraContenders = {}, opts: BuildOptions =
     }
     if (opts.baseline && names.has(opts.baseline)) w.baseline = opts.baseline;
   }
-  return workloads;
+  return workloads.filter((w) => w.contenders.length > 0);
 }

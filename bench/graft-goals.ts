@@ -1,0 +1,79 @@
+/** @file The performance targets of the JS codegen and tfjs codegen issues, read off the measured medians. */
+import type { WorkloadResult } from "./harness.js";
+import type { Peaks } from "./peaks.js";
+import type { ExtraSection } from "./report.js";
+
+interface Goal {
+  workload: string;
+  /** the contender measured, and the one it is compared with */
+  graft: string;
+  peer: string;
+  /** "faster": graft must be at least `x` times faster; "within": at most `x` times slower; undefined: report only */
+  kind?: "faster" | "within";
+  x?: number;
+  source: string;
+}
+
+const GOALS: Goal[] = [
+  { workload: "W1", graft: "graft js", peer: "tfjs wasm", kind: "faster", x: 1.4, source: "JS codegen" },
+  { workload: "W1", graft: "graft js", peer: "tfjs cpu", kind: "faster", x: 5, source: "JS codegen" },
+  { workload: "W1", graft: "graft tfjs-wasm", peer: "tfjs wasm", kind: "faster", x: 4, source: "tfjs codegen" },
+  { workload: "W1", graft: "graft tfjs-cpu", peer: "tfjs cpu", source: "tfjs codegen" },
+  { workload: "W1", graft: "graft js", peer: "jax-js wasm", source: "report" },
+  { workload: "W1", graft: "graft tfjs-wasm", peer: "jax-js wasm", source: "tfjs codegen (report)" },
+  { workload: "W1", graft: "graft js", peer: "plain JS", source: "report" },
+  { workload: "W1", graft: "graft js", peer: "plain JS blocked", source: "report" },
+  { workload: "W2", graft: "graft js", peer: "plain JS", kind: "within", x: 1.5, source: "JS codegen" },
+  { workload: "W2", graft: "graft js", peer: "plain JS swap", source: "report" },
+  { workload: "W3", graft: "graft js", peer: "plain JS", kind: "within", x: 1.2, source: "JS codegen" },
+];
+
+const fmt = (speedup: number): string => (speedup >= 1 ? `${speedup.toFixed(2)}x faster` : `${(1 / speedup).toFixed(2)}x slower`);
+
+function medianOf(results: WorkloadResult[], id: string, name: string): number | undefined {
+  const c = results.find((w) => w.id === id)?.contenders.find((c) => c.name === name);
+  return c && c.status !== "MISMATCH" && c.status !== "failed" ? c.median : undefined;
+}
+
+export function goalsSection(results: WorkloadResult[], peaks: Peaks): ExtraSection {
+  const rows: string[][] = [];
+  const data: unknown[] = [];
+  for (const g of GOALS) {
+    const a = medianOf(results, g.workload, g.graft);
+    const b = medianOf(results, g.workload, g.peer);
+    if (a === undefined || b === undefined) {
+      if (results.some((w) => w.id === g.workload)) rows.push([g.workload, `${g.graft} vs ${g.peer}`, "not measured", target(g), "—", g.source]);
+      continue;
+    }
+    const speedup = b / a;
+    const met = g.kind === "faster" ? speedup >= g.x! : g.kind === "within" ? 1 / speedup <= g.x! : undefined;
+    rows.push([g.workload, `${g.graft} vs ${g.peer}`, fmt(speedup), target(g), met === undefined ? "—" : met ? "yes" : "**no**", g.source]);
+    data.push({ ...g, graftMs: a, peerMs: b, speedup, met });
+  }
+  for (const w of results.filter((w) => w.id.startsWith("W4-") && !w.id.startsWith("W4-trap"))) {
+    for (const name of ["graft js", "plain JS blocked", "graft tfjs-wasm", "tfjs wasm"]) {
+      const m = medianOf(results, w.id, name);
+      const c = w.contenders.find((c) => c.name === name);
+      if (m === undefined || !c || w.flops === undefined) continue;
+      const gflops = w.flops / (m * 1e6);
+      const peak = c.engine.includes("wasm") ? peaks.wasmSimdGflops : peaks.jsGflops;
+      rows.push([w.id, name, `${gflops.toFixed(2)} GFLOP/s`, `${((100 * gflops) / peak).toFixed(0)}% of the ${c.engine.includes("wasm") ? "wasm SIMD" : "scalar JS"} peak`, "—", "report"]);
+      data.push({ workload: w.id, contender: name, gflops, peakGflops: peak });
+    }
+  }
+  return {
+    id: "Targets",
+    title: "the performance targets of the JS codegen and tfjs codegen issues",
+    top: true,
+    head: ["workload", "comparison", "measured", "target", "met", "from"],
+    rows,
+    notes: ["Speed-ups are peer median / graft median from the same interleaved run. \"report\" rows have no target; they say where graft stands."],
+    data,
+  };
+}
+
+function target(g: Goal): string {
+  if (g.kind === "faster") return `>= ${g.x}x faster`;
+  if (g.kind === "within") return `within ${g.x}x`;
+  return "—";
+}

@@ -1,0 +1,93 @@
+/** @file graft's contenders for every workload (loaded by run.ts), plus the W5/W6 report sections.
+ *
+ * W1/W5 compile the reference MLP step of graft-mlp.ts; W2-W4 live in graft-kernels.ts; the W5
+ * phase breakdown and the W6 memory table in graft-extra.ts. Each contender runs on every graft
+ * target that exists (js, tfjs-cpu, tfjs-wasm); one whose backend is missing is reported skipped.
+ */
+import type { Contender, Instance } from "./harness.js";
+import type { ExtraContenders, PeerWorkload, SizeMode } from "./workloads.js";
+import type { MlpCase } from "./peers/mlp.js";
+import type { Tensor } from "../src/index.js";
+import { graftMlp } from "./graft-mlp.js";
+import { elementwiseContender, matmulContender, signUpdateContender } from "./graft-kernels.js";
+import { disposeInputs, input, prepare, releaseState, runHooks, TARGETS, type Target } from "./graft-targets.js";
+import { graftSections } from "./graft-extra.js";
+
+export const baseline = "graft js";
+
+const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"]];
+
+/** W1: one training step on persistent state; result() = two steps from the initial state. */
+function mlpContender(t: Target, c: MlpCase): Contender {
+  return {
+    name: t.name,
+    engine: t.engine,
+    note: "one fn() around opt.minimize (optimizers.Adam, losses.sparseCategoricalCrossentropy from logits): forward, gradients and the update are one compiled step",
+    async setup(): Promise<Instance> {
+      await prepare(t);
+      const m = graftMlp(c);
+      const step = m.compile(t.opts);
+      const { shape, batch } = c;
+      const x = input(t, batch.x, [shape.batch, shape.sizes[0]!]);
+      const y = input(t, batch.y, [shape.batch]);
+      return {
+        ...runHooks(t, () => void step(x, y).item()),
+        result: () => m.summary(step as (x: unknown, y: unknown) => Tensor, x, y),
+        dispose: () => {
+          disposeInputs(t, [x, y]);
+          releaseState(t, [...m.params, ...m.opt.variables]);
+        },
+      };
+    },
+  };
+}
+
+/** W5: compile time of the W1 step: a new fn() traced, lowered and compiled per run (no step runs). */
+function compileContender(t: Target, c: MlpCase): Contender {
+  return {
+    name: t.name,
+    engine: t.engine,
+    note: "run() = fn(step, opts).trace(x, y): trace + grad + optimize + fuse + plan + backend codegen; the model and optimizer slots already exist",
+    async setup(): Promise<Instance> {
+      await prepare(t);
+      const m = graftMlp(c);
+      const { shape, batch } = c;
+      const x = input(t, batch.x, [shape.batch, shape.sizes[0]!]);
+      const y = input(t, batch.y, [shape.batch]);
+      let last = m.compile(t.opts);
+      last.trace(x, y);
+      return {
+        ...runHooks(t, () => {
+          last = m.compile(t.opts);
+          last.trace(x, y);
+        }),
+        // the step just compiled must train like W1's (checked against the first W5 contender)
+        result: () => m.summary(last as (x: unknown, y: unknown) => Tensor, x, y),
+        dispose: () => {
+          disposeInputs(t, [x, y]);
+          releaseState(t, [...m.params, ...m.opt.variables]);
+        },
+      };
+    },
+  };
+}
+
+export function contenders(mode: SizeMode): ExtraContenders {
+  return {
+    W1: (w: PeerWorkload) => (w.inputs.kind === "mlp" ? forAll(mlpContender, w.inputs.mlp) : []),
+    W2: (w) => (w.inputs.kind === "sign-update" ? forAll(signUpdateContender, w.inputs.data) : []),
+    W3: (w) => (w.inputs.kind === "elementwise" ? forAll(elementwiseContender, w.inputs.elementwise) : []),
+    W4: (w) => {
+      if (w.inputs.kind !== "matmul") return [];
+      const mm = w.inputs.matmul;
+      // tfjs cpu at 1024 takes seconds per run: like the peer, only in the full run
+      return ALL.filter((t) => t.id !== "tfjs-cpu" || mode === "full" || mm.n < 1024).map((t) => matmulContender(t, mm));
+    },
+    W5: (w) => (w.inputs.kind === "mlp" ? forAll(compileContender, w.inputs.mlp) : []),
+  };
+}
+
+const forAll = <C>(make: (t: Target, c: C) => Contender, c: C): Contender[] => ALL.map((t) => make(t, c));
+
+/** Extra report sections (W5 phases, W6 memory), computed after the timed workloads. */
+export const sections = graftSections;
