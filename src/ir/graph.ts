@@ -5,6 +5,7 @@ import type { Shape } from "./shape.js";
 import { shapeStr } from "./shape.js";
 import { OPS, type AttrsOf, type OpName } from "./ops/index.js";
 import { constAttrs } from "./ops/source.js";
+import { checkAttrs } from "./attrs.js";
 
 export interface TensorType {
   readonly dtype: DType;
@@ -123,15 +124,16 @@ export class Builder {
       throw withLoc(new DTypeError(`${op}: the number ${bad} cannot be an i32 operand without losing its fraction; cast the tensor first (x.cast("f32"))`), where);
     }
     const vals = inputs.map((x) => (typeof x === "number" ? this.emit("const", [], constAttrs(dtypeHint, [], [x]), where) : x));
-    const full = { ...def.defaults, ...(attrs ?? {}) } as AttrsOf<K>;
+    let full = { ...def.defaults, ...(attrs ?? {}) } as AttrsOf<K>;
     let types: TensorType[];
     try {
       if (def.arity !== "variadic" && vals.length !== def.arity) {
         throw new UsageError(`${op}: expects ${def.arity} input(s), got ${vals.length}`);
       }
-      for (const key of Object.keys(def.attrs)) {
-        if ((full as Record<string, unknown>)[key] === undefined) throw new UsageError(`${op}: missing attribute '${key}'`);
-      }
+      // attributes are checked against the op's schema here, so a built graph is valid by construction
+      const checked = checkAttrs(op, full as Record<string, unknown>);
+      if ("problems" in checked) throw new UsageError(`${op}: ${checked.problems.join("; ")}`);
+      full = checked.attrs as AttrsOf<K>;
       const t = (def.infer as (ins: TensorType[], a: AttrsOf<K>, body?: Graph) => TensorType | TensorType[])(
         vals.map((v) => v.type), full, body);
       types = Array.isArray(t) ? t : [t];

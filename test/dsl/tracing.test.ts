@@ -194,6 +194,10 @@ describe("eager and traced agree", () => {
     // rows of softmax sum to one
     expectClose(traced.probs.sum(-1).dataSync(), [1, 1, 1, 1, 1], 1e-6);
     expectRoundTrip(step.graph("traced"));
+    // every node, including those made inside composites (logSoftmax, oneHot), records the user's line
+    const locs = step.graph("traced").nodes.map((n) => n.loc ?? "");
+    expect(locs.length).toBeGreaterThan(20);
+    expect(locs.filter((l) => !/^test\/dsl\/tracing\.test\.ts:\d+$/.test(l))).toEqual([]);
   });
 
   it("seeded random ops give the same numbers eagerly and inside a step", () => {

@@ -177,6 +177,19 @@ describe("verifier", () => {
     expectGolden(path.join(__dirname, "golden", "verify-errors.txt"), sections(results));
   });
 
+  it("the builder refuses what the verifier would reject (arity, attributes, types), with the node's location", () => {
+    const b = new Builder("b");
+    const x = b.input(f32(2, 3));
+    expect(() => b.emit("add", [x])).toThrow("add: expects 2 input(s), got 1");
+    expect(() => b.emit("sum", [x], { axes: [0.5] }, "m.ts:1")).toThrow("sum: attribute 'axes' of sum must be a list of integers, got [0.5]\n  at m.ts:1");
+    expect(() => b.emit("exp", [x], { fast: true } as never)).toThrow("exp: unknown attribute 'fast' for exp");
+    expect(() => b.emit("reshape", [x], {})).toThrow("reshape: reshape needs attribute 'shape' (ints)");
+    expect(() => b.emit("reshape", [x], { shape: [4] })).toThrow("reshape: cannot reshape f32[2,3] (6 elements) to [4]");
+    // dtype attributes are stored in canonical spelling
+    expect(b.emit("cast", [x], { dtype: "int32" as never }).dtype).toBe("i32");
+    expect(b.finish().nodes.at(-1)!.attrs.dtype).toBe("i32");
+  });
+
   it("accepts what the builder makes", () => {
     const b = new Builder("ok");
     const x = b.input(f32(2, 3));
