@@ -121,7 +121,10 @@ export abstract class Optimizer {
     throw new GraftError(`${this.name}: sparse (gather) gradients are not supported by ${this.constructor.name} (variable '${v.name}'); pass grad.toDense() or override applySparse`, "sparse");
   }
 
-  /** For rules that are linear in the gradient per row: densify (scatter_add) and use the dense rule. */
+  /**
+   * Densify (scatter_add the rows) and apply the dense rule: for SGD this is exactly the row update;
+   * for Adam every row's moments decay, as in TensorFlow's sparse Adam.
+   */
   protected applySparseAsDense(grad: IndexedSlices, v: Variable, ctx: UpdateContext): Tensor | void {
     return this.applyDense(grad.toDense(), v, ctx);
   }
