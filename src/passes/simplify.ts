@@ -98,6 +98,12 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
   rule("x + neg y -> x - y", "drops the negation", op("add", x, op("neg", y)), (m, e) => e.b.o.sub(m.v["x"]!, m.v["y"]!)),
   rule("x - neg y -> x + y", "drops the negation", op("sub", x, op("neg", y)), (m, e) => e.b.o.add(m.v["x"]!, m.v["y"]!)),
   rule("neg x * neg y -> x * y", "the signs cancel exactly", op("mul", op("neg", x), op("neg", y)), (m, e) => e.b.o.mul(m.v["x"]!, m.v["y"]!)),
+  // negating a product with a constant negates the constant instead (exact: negation only flips the sign bit)
+  rule("neg(x * c) -> x * -c", "one op fewer when the product has no other use", op("neg", opB("p", "mul", [x, K("any", "c")])),
+    (m, e) => (e.uses(m.v["p"]!) === 1 ? e.b.o.mul(m.v["x"]!, e.b.constant(-m.k["c"]!, m.v["x"]!.dtype)) : undefined)),
+  // integers have no NaN or Inf, so multiplying one by zero is zero
+  rule("x * 0 -> 0 (integers)", "exact for i32", op("mul", x, K(0)),
+    (m, e) => (isFloat(m.v["x"]!.dtype) ? undefined : e.b.constant(0, e.node.outputs[0]!.dtype, e.node.outputs[0]!.shape))),
   // selects
   rule("where(c, x, x) -> x", "both branches are the same value", op("where", any("c"), x, x), (m) => m.v["x"]),
   rule("where(true, x, y) -> x", "the condition is a constant", op("where", K(1), x, y), (m) => m.v["x"]),
