@@ -8,7 +8,7 @@
  *                    arrays in place and returns fresh output arrays
  *   initialState()   copies of the state values captured when the module was written (if given)
  */
-import { Project, VariableDeclarationKind, ts, type SourceFile } from "ts-morph";
+import { IndentationText, Project, VariableDeclarationKind, ts, type SourceFile } from "ts-morph";
 import { UsageError, type Graph, type NDArray } from "../../ir/index.js";
 import { generateJs } from "./program.js";
 import { ARRAY_CTOR } from "./text.js";
@@ -57,7 +57,11 @@ function stateValues(g: Graph, init: AotEmitOptions["initialState"]): NDArray[] 
 /** The module's text. */
 export function emitAotModule(g: Graph, opts: AotEmitOptions): string {
   const program = generateJs(g, { stage: opts.stage });
-  const project = new Project({ useInMemoryFileSystem: true, compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: false } });
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    manipulationSettings: { indentationText: IndentationText.TwoSpaces },
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, strict: false },
+  });
   const sf: SourceFile = project.createSourceFile("step.ts", "", { overwrite: true });
   sf.addImportDeclaration({ namespaceImport: "rt", moduleSpecifier: opts.runtimeImport });
   sf.insertStatements(0, [
@@ -108,11 +112,8 @@ export function emitAotModule(g: Graph, opts: AotEmitOptions): string {
       ? [`return [`, ...init.map((a, i) => `  rt.fromBase64(${JSON.stringify(base64(a))}, new ${ARRAY_CTOR[a.dtype]}(${a.data.length})), // ${JSON.stringify(sig.state[i]!.name)}`), `];`]
       : [`throw new Error("this module was written without initial state; pass your own arrays to run()");`],
   });
-  sf.formatText({ indentSize: 2 });
-  if (opts.format !== "js") return sf.getFullText();
-  const out = project.emitToMemory().getFiles().find((f) => f.filePath.endsWith("step.js"));
-  if (!out) throw new UsageError("aot: TypeScript emitted no JavaScript");
-  return out.text;
+  // JS: a single-file transpile (no type checking: the kernels are plain JS already)
+  return opts.format === "js" ? transpileRuntime(sf.getFullText()) : sf.getFullText();
 }
 
 /** Transpiles one runtime source file to an ES module (for "js" output). */
