@@ -1,8 +1,8 @@
 /** @file `graft gradcheck`: checkGrads on every compiled function of a script, at the inputs it was called with; a table, exit 1 on a mismatch. */
-import { isFloat, GraftError, type NDArray } from "../ir/index.js";
-import { checkGrads, type CheckGradsOptions } from "../dsl/checkgrads.js";
-import { Tensor } from "../dsl/tensor.js";
-import { isVariable } from "../dsl/trace.js";
+import { isFloat, type NDArray } from "../ir/index.js";
+import type { CheckGradsOptions } from "../dsl/checkgrads.js";
+import { dslKit, type DslKit } from "../dsl/kit.js";
+import type { Tensor } from "../dsl/tensor.js";
 import { stemFor, type CompileRecord } from "../runtime/index.js";
 import { CliUsageError, EXIT, oneOf, type Parsed } from "./args.js";
 import { runDumped } from "./session.js";
@@ -17,7 +17,8 @@ usage: graft gradcheck script.ts [options] [-- script args]
 Runs the script, then, for every trace of every compiled function, runs checkGrads at the
 inputs it was called with (and the state it had when it compiled): the analytic gradient of
 its float outputs against float64 central differences, once per float input and once per
-variable it reads (the gradient with respect to the state is what a training step uses).
+trainable variable it reads (the gradient with respect to the weights is what a training
+step uses; optimizer slots and counters are not checked).
 Prints one row per checked input: fn, trace, input, max abs error, max rel error, result
 (for a failure, the largest errors among the worst mismatches its report lists).
 
@@ -32,7 +33,8 @@ options:
   --mode M       auto | full | random (default auto: the full Jacobian when small)
 
 Exit code 1 when any check fails (the report of each failure follows the table), 0 otherwise.
-Functions with no float output, and integer or bool inputs, are listed as skipped.
+Functions with no float output are listed as skipped; integer and bool inputs and
+non-trainable variables are summed up under "not checked".
 Note: it runs the functions again; state is restored to its compile-time value for each check.`;
 
 export const gradcheckOptions = { fn: "value", sig: "value", wrt: "value", order: "value", eps: "value", atol: "value", rtol: "value", mode: "value" } as const;
@@ -55,18 +57,20 @@ interface Target {
   readonly f: (x: Tensor) => unknown;
 }
 
-const toTensor = (a: NDArray): Tensor => new Tensor({ nd: a });
+/** The tools of the graft copy that compiled `rec` (the script's own, when it loaded another copy). */
+const kitOf = (rec: CompileRecord): DslKit => (rec.kit as DslKit | undefined) ?? dslKit;
 
-function targets(rec: CompileRecord, wrt: "inputs" | "state" | "all"): { list: Target[]; skipped: string[] } {
+function targets(rec: CompileRecord, wrt: "inputs" | "state" | "all"): { list: Target[]; skipped: { name: string; why: string }[] } {
   const list: Target[] = [];
-  const skipped: string[] = [];
-  const leaves = rec.inputs.map(toTensor);
+  const skipped: { name: string; why: string }[] = [];
+  const kit = kitOf(rec);
+  const leaves = rec.inputs.map((a) => kit.tensor(a));
   const call = (ls: readonly unknown[]): unknown => (rec.step as (...a: unknown[]) => unknown)(...rec.makeArgs(ls));
   const typeOf = (a: NDArray): string => `${a.dtype}[${a.shape.join(",")}]`;
   if (wrt !== "state") {
     rec.inputs.forEach((a, i) => {
       const name = `input ${i} ${typeOf(a)}`;
-      if (!isFloat(a.dtype)) return void skipped.push(name);
+      if (!isFloat(a.dtype)) return void skipped.push({ name, why: "not a float tensor" });
       list.push({ name, value: a, f: (x) => call(leaves.map((l, k) => (k === i ? x : l))) });
     });
   }
@@ -74,7 +78,9 @@ function targets(rec: CompileRecord, wrt: "inputs" | "state" | "all"): { list: T
     rec.state.forEach((cell, j) => {
       const a = rec.stateValues?.[j];
       const name = `state ${cell.name} ${a ? typeOf(a) : ""}`.trim();
-      if (!a || !isFloat(a.dtype) || !isVariable(cell)) return void skipped.push(name);
+      if (!a || !isFloat(a.dtype) || !kit.isVariable(cell)) return void skipped.push({ name, why: "not a float variable" });
+      // optimizer slots and counters are state too, but nothing is differentiated with respect to them
+      if (!cell.trainable) return void skipped.push({ name, why: "not trainable" });
       // reads of the variable inside the step see x: assigning it first, inside the traced
       // check, makes x the value the step starts from
       list.push({ name, value: a, f: (x) => (cell.assign(x), call(leaves)) });
@@ -99,17 +105,22 @@ function restoreState(rec: CompileRecord): void {
   });
 }
 
+/** A GraftError of any copy of graft (the script's may not be the CLI's: see kitOf). */
+const isGraftError = (e: unknown): e is Error & { code: string; detail: string } =>
+  e instanceof Error && typeof (e as { code?: unknown }).code === "string" && typeof (e as { detail?: unknown }).detail === "string";
+
 function checkOne(rec: CompileRecord, t: Target, opts: CheckGradsOptions): Row {
   const base = { fn: rec.fnName, sig: rec.sigIndex, input: t.name };
   restoreState(rec);
   try {
-    const r = checkGrads(t.f as never, [toTensor(t.value)], opts);
+    const kit = kitOf(rec);
+    const r = kit.checkGrads(t.f as never, [kit.tensor(t.value)], opts);
     return { ...base, abs: r.maxAbsErr, rel: r.maxRelErr, result: "ok" };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    const mismatch = e instanceof GraftError && msg.startsWith("checkGrads: analytic and numeric gradients differ");
+    const mismatch = isGraftError(e) && msg.startsWith("checkGrads: analytic and numeric gradients differ");
     if (!mismatch) {
-      if (e instanceof GraftError && /no float tensor/.test(msg)) return { ...base, result: "skip", detail: "returns no float tensor" };
+      if (isGraftError(e) && /no float tensor/.test(msg)) return { ...base, result: "skip", detail: "returns no float tensor" };
       return { ...base, result: "error", detail: msg };
     }
     // the report lists the worst mismatches first: their largest errors go in the table
@@ -120,6 +131,17 @@ function checkOne(rec: CompileRecord, t: Target, opts: CheckGradsOptions): Row {
   } finally {
     restoreState(rec);
   }
+}
+
+/** "input 1 i32[128] (not a float tensor); 13 not trainable: Adam/iterations, ..." */
+function skippedText(skipped: readonly { name: string; why: string }[]): string {
+  const byWhy = new Map<string, string[]>();
+  for (const { name, why } of skipped) byWhy.set(why, [...(byWhy.get(why) ?? []), name]);
+  return [...byWhy].map(([why, names]) => {
+    if (names.length === 1) return `${names[0]} (${why})`;
+    const shown = names.slice(0, 3).map((n) => n.replace(/ \S+\[[\d,]*\]$/, "")).join(", ");
+    return `${names.length} ${why}: ${shown}${names.length > 3 ? `, ... ${names.length - 3} more` : ""}`;
+  }).join("; ");
 }
 
 const num = (x: number | undefined): string => (x === undefined ? "-" : x === 0 ? "0" : x.toExponential(2));
@@ -149,15 +171,24 @@ export async function gradcheckCommand(p: Parsed): Promise<number> {
     const rows: Row[] = [];
     const bar = progress("gradcheck", work.reduce((n, w) => n + w.list.length, 0));
     for (const w of work) {
-      for (const name of w.skipped) rows.push({ fn: w.rec.fnName, sig: w.rec.sigIndex, input: name, result: "skip", detail: "not a float tensor" });
-      for (const t of w.list) {
-        rows.push(checkOne(w.rec, t, opts));
+      for (const [i, t] of w.list.entries()) {
+        const row = checkOne(w.rec, t, opts);
         bar.tick(1, `${w.rec.fnName} #${w.rec.sigIndex} ${t.name}`);
+        if (row.result !== "skip") {
+          rows.push(row);
+          continue;
+        }
+        // nothing to differentiate in this function at all: one row says so
+        rows.push({ ...row, input: `(${row.detail})` });
+        bar.tick(w.list.length - i - 1);
+        break;
       }
     }
     bar.done("");
     const bad = rows.filter((r) => r.result === "FAIL" || r.result === "error");
     const out = [formatTable(rows)];
+    const notChecked = work.filter((w) => w.skipped.length).map((w) => `  ${w.rec.fnName} #${w.rec.sigIndex}: ${skippedText(w.skipped)}`);
+    if (notChecked.length) out.push("", "not checked:", ...notChecked);
     for (const r of bad) out.push("", `${r.result}: ${r.fn} #${r.sig} ${r.input}`, r.detail ?? "");
     const checked = rows.filter((r) => r.result === "ok" || r.result === "FAIL").length;
     out.push("", bad.length ? `${bad.length} of ${checked + rows.filter((r) => r.result === "error").length} checks failed` : `all ${checked} checks passed`);

@@ -7,6 +7,7 @@ import { currentTrace, isVariable, Trace, withTrace } from "./trace.js";
 import type { Variable } from "./variable.js";
 import { defKey, flatten, unflatten, type TreeDef } from "./pytree.js";
 import { asInputArray, isTensorInput } from "./inputs.js";
+import { dslKit } from "./kit.js";
 import { userLoc } from "./loc.js";
 import { located } from "./ops.js";
 
@@ -109,7 +110,7 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,
-      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[], passes: passLog.passes,
+      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[], passes: passLog.passes, kit: dslKit,
     });
     return { key, stages, exec, variables, outDef };
   };

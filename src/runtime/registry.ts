@@ -25,6 +25,8 @@ export interface CompileRecord {
   /** The user's step function, and how to rebuild its call arguments from tensors for `inputs` (for checkers). */
   readonly step: (...args: never[]) => unknown;
   readonly makeArgs: (leaves: readonly unknown[]) => unknown[];
+  /** The compiling copy of graft's DSL tools (src/dsl/kit.ts), typed there; the runtime only carries it. */
+  readonly kit?: unknown;
   /** Graphs after each pass, when the pipeline was asked for them (GRAFT_DUMP_PASSES=1). */
   readonly passes?: readonly { readonly pass: string; readonly graph: Graph }[];
 }
