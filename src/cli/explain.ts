@@ -9,7 +9,7 @@ import { cliOut, resolveScript } from "./script.js";
 
 export const explainHelp = `graft explain — why it traced, what fused and why not, where memory goes
 
-usage: graft explain script.ts [--fn NAME] [--sig N] [-- script args]
+usage: graft explain script.ts [--fn NAME] [--sig N] [--verbose] [-- script args]
 
 Runs the script with dumping on and prints, for every trace of every compiled function:
   - why it (re)traced and its input signature;
@@ -17,13 +17,14 @@ Runs the script with dumping on and prints, for every trace of every compiled fu
     (kernels, bytes held between steps);
   - the kernels of the fused stage: kind, member ops, bytes in and out;
   - the fusion decisions with their reasons (what fused, what did not and why);
-  - the memory plan, with its peak bytes.
+  - the memory plan: arena size, peak bytes, in-place updates, state copies and why.
 
 options:
   --fn NAME   only this function
-  --sig N     only the N-th trace of each function`;
+  --sig N     only the N-th trace of each function
+  --verbose   the memory plan value by value (where each buffer lives)`;
 
-export const explainOptions = { fn: "value", sig: "value" } as const;
+export const explainOptions = { fn: "value", sig: "value", verbose: "flag" } as const;
 
 const BYTES: Record<string, number> = { f32: 4, f64: 8, i32: 4, bool: 1 };
 const bytesOf = (t: { dtype: string; shape: readonly number[] }): number => (BYTES[t.dtype] ?? 4) * sizeOf(t.shape);
@@ -62,7 +63,7 @@ export function kernelTable(g: Graph): string[] {
 }
 
 /** The report for one trace of one function. */
-export function explainEntry(e: DumpEntry): string {
+export function explainEntry(e: DumpEntry, verbose = false): string {
   const stats = JSON.parse(readText(e, e.stats)) as ExecStats;
   const lines = [
     `== ${e.stem} #${e.sig}  (backend ${e.backend})`,
@@ -81,7 +82,9 @@ export function explainEntry(e: DumpEntry): string {
   const changed = readText(e, e.passes).split("\n").map((l) => l.match(/^(\S+)\s+(\d+) -> (\d+)$/)).filter((m) => m && m[2] !== m[3]);
   if (changed.length) lines.push(`passes that changed the graph: ${changed.map((m) => `${m![1]} ${m![2]}->${m![3]}`).join(", ")}`);
   section("fusion decisions", readText(e, e.fusion));
-  section("memory plan", readText(e, e.memory));
+  // the summary and the peak; the per-value placements only with --verbose (they are one line per value)
+  const memory = readText(e, e.memory).trimEnd().split("\n");
+  section("memory plan", (verbose ? memory : memory.filter((l) => !/^\s+%/.test(l))).join("\n"));
   return lines.join("\n");
 }
 
@@ -90,7 +93,7 @@ export async function explainCommand(p: Parsed): Promise<number> {
   const s = await runDumped(script, { argv: p.rest });
   try {
     const entries = selectSig("explain", selectFn("explain", s.entries, p.options.fn as string | undefined), p.options.sig as string | undefined);
-    cliOut(entries.map(explainEntry).join("\n\n") + "\n");
+    cliOut(entries.map((e) => explainEntry(e, !!p.options.verbose)).join("\n\n") + "\n");
     return 0;
   } finally {
     s.cleanup();

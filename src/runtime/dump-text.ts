@@ -1,6 +1,7 @@
 /** @file The readable parts of a dump: why it traced, what each pass did, fusion decisions, the memory picture. */
 import { sizeOf, type Graph, type Value } from "../ir/index.js";
 import { loweringOf, type Lowered, type Stages } from "../passes/pipeline.js";
+import { planMemory, printPlan } from "../passes/memory.js";
 import type { CompileRecord } from "./registry.js";
 
 const BYTES: Record<string, number> = { f32: 4, f64: 8, i32: 4, bool: 1 };
@@ -45,6 +46,13 @@ export function fusionText(lw: Lowered | undefined, fusionPass: string): string 
   return [`merged (${merged.length}):`, ...merged.map((n) => `  ${n}`), `refused (${refused.length}):`, ...refused.map((n) => `  ${n}`)].join("\n") + "\n";
 }
 
+/** The fused stage's memory plan (buffer per value: new, reused, in place, state), with its peak in bytes. */
+export function memoryText(stages: Stages): string {
+  if (!stages.fused) return livenessText(stages.optimized ?? stages.grad ?? stages.traced);
+  const plan = planMemory(stages.fused);
+  return `${printPlan(plan)}\npeak bytes: ${plan.peakBytes}\narena bytes: ${plan.arenaBytes} (unplanned: ${plan.unplannedBytes})\n`;
+}
+
 /**
  * A memory picture when the pipeline made no plan: the last stage run in order, each value alive
  * from its definition to its last use (outputs and assigned values to the end). Inputs and state
@@ -71,7 +79,7 @@ export function livenessText(g: Graph): string {
   });
   const temps = g.nodes.reduce((s, n) => s + n.outputs.reduce((t, o) => t + bytesOf(o), 0), 0);
   return [
-    "memory plan: none from the pipeline; liveness of the last stage instead",
+    "memory plan: none (no fused stage); liveness of the last stage instead",
     `resident (inputs + state): ${resident} bytes`,
     `temporaries: ${temps} bytes if none were reused`,
     `peak live temporaries: ${peak} bytes${at >= 0 ? ` (at node ${at}, ${g.nodes[at]!.op})` : ""}`,

@@ -6,7 +6,7 @@ import { toDot } from "../ir/dot.js";
 import { STAGES, type StageName } from "../passes/pipeline.js";
 import { setDumpListener, type CompileRecord } from "./registry.js";
 import { gradientNodes } from "./provenance.js";
-import { fusionText, livenessText, loweringFor, passesText, reasonText } from "./dump-text.js";
+import { fusionText, loweringFor, memoryText, passesText, reasonText } from "./dump-text.js";
 import { fuse } from "../passes/fuse.js";
 
 /**
@@ -118,8 +118,7 @@ export function writeDump(dir: string, rec: CompileRecord): DumpInfo {
   const lw = loweringFor(rec.stages);
   const passes = write("06-passes.txt", passesText(lw, fuse.name));
   const fusion = write("07-fusion.txt", fusionText(lw, fuse.name));
-  const last = rec.stages.fused ?? rec.stages.optimized ?? rec.stages.grad ?? rec.stages.traced;
-  const memory = write("08-memory.txt", livenessText(last));
+  const memory = write("08-memory.txt", memoryText(rec.stages));
   const stats = write("09-stats.json", JSON.stringify(rec.exec.stats(), null, 1));
   const inputs = write("inputs.json", JSON.stringify({
     inputs: rec.inputs.map(encodeArray),

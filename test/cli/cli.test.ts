@@ -181,6 +181,9 @@ describe("graft explain", () => {
     expect(out).toMatch(/nodes: traced \d+, grad \d+/);
     expect(out).toContain("fusion decisions:");
     expect(out).toContain("memory plan:");
+    // the peak, in bytes, for every trace; per-value placements only with --verbose
+    expect([...out.matchAll(/^  peak bytes: \d+$/gm)].length).toBe(2);
+    expect(out).not.toMatch(/^\s+%\d+: f32\[[\d,]*\]\s+\S+\s+-> /m);
     const info = infos().find((i) => i.fn === "train_step" && i.sig === 0)!;
     if (info.stages.fused) {
       const regions = graphOf(info, "fused").nodes.filter((n) => n.body);
