@@ -62,11 +62,23 @@ const fits = (s: Shape, into: Shape): boolean => {
   }
 };
 
+/**
+ * How often a loop over `loop` (row-major) evaluates a value of the smaller shape `s`: a loop
+ * generator computes it at the innermost loop it varies along (hoisting it out of the loops it
+ * does not), so an f32[128,1] in a [128,10] loop costs 128 evaluations, an f32[1,10] 1280.
+ */
+function evaluations(s: Shape, loop: Shape): number {
+  const full = [...new Array<number>(loop.length - s.length).fill(1), ...s];
+  let last = -1;
+  full.forEach((d, i) => d !== 1 && (last = i));
+  return sizeOf(loop.slice(0, last + 1));
+}
+
 export interface LegalityEnv {
   /** Users of a value: nodes, plus "out" when the graph returns or assigns it. */
   readonly users: (v: Value) => readonly (Node | "out")[];
   readonly matmulEpilogues: boolean;
-  /** Most extra op evaluations (per element of the loop) recomputing smaller values may cost. */
+  /** Most extra op evaluations (per element of the loop) recomputing smaller values may cost (see `evaluations`). */
   readonly recomputeBudget: number;
 }
 
@@ -124,7 +136,7 @@ export function shapeOf(nodes: readonly Node[], env: LegalityEnv): Verdict {
     const level = pre.has(n) ? domain : out;
     const s = n.outputs[0]!.shape;
     if (!fits(s, level)) return no(`${n.op} on ${fmt(s)} does not run in the kernel's ${fmt(level)} loop`);
-    if (!sameShape(s, level)) extra += sizeOf(level) - sizeOf(s);
+    if (!sameShape(s, level)) extra += evaluations(s, level) - sizeOf(s);
     for (const v of n.outputs) {
       if (!sameShape(s, level) && env.users(v).some((u) => u === "out" || !set.has(u))) {
         return no(`${n.op} on ${fmt(s)} is needed outside, but the kernel's loop writes ${fmt(level)}`);

@@ -101,6 +101,9 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
   // negating a product with a constant negates the constant instead (exact: negation only flips the sign bit)
   rule("neg(x * c) -> x * -c", "one op fewer when the product has no other use", op("neg", opB("p", "mul", [x, K("any", "c")])),
     (m, e) => (e.uses(m.v["p"]!) === 1 ? e.b.o.mul(m.v["x"]!, e.b.constant(-m.k["c"]!, m.v["x"]!.dtype)) : undefined)),
+  // round-to-nearest is symmetric in sign, so a sum of negations is exactly the negated sum
+  rule("sum(neg x) -> neg(sum x)", "the negation runs on the smaller, reduced value", opB("r", ["sum", "mean"], [op("neg", x)]),
+    (m, e) => e.b.o.neg(e.b.emit(m.n["r"]!.op, [m.v["x"]!], m.n["r"]!.attrs as never))),
   // integers have no NaN or Inf, so multiplying one by zero is zero
   rule("x * 0 -> 0 (integers)", "exact for i32", op("mul", x, K(0)),
     (m, e) => (isFloat(m.v["x"]!.dtype) ? undefined : e.b.constant(0, e.node.outputs[0]!.dtype, e.node.outputs[0]!.shape))),

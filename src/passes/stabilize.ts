@@ -5,14 +5,43 @@
  * every input where the original is accurate they agree with it to rounding, and NaN stays NaN.
  * They match specific ops, so the ops are named here, in one declared table, and nowhere else.
  */
-import type { Builder, Value } from "../ir/index.js";
-import { K, any, op, opB, rulePass, x, type Rule } from "./rewrite.js";
+import { isFloat, sameShape, type Builder, type Value } from "../ir/index.js";
+import { K, any, op, opB, rulePass, x, type Match, type Rule } from "./rewrite.js";
 
 const rule = (name: string, why: string, pat: Rule["pat"], to: Rule["to"]): Rule => ({ name, why, pat, to });
 
 /** log(sigmoid(x)) = -softplus(-x) = min(x, 0) - log1p(exp(-|x|)): the exp never overflows. */
 function logSigmoid(b: Builder, v: Value): Value {
   return b.o.sub(b.o.minimum(v, 0), b.o.log1p(b.o.exp(b.o.neg(b.o.abs(v)))));
+}
+
+/**
+ * sum over the class axis of onehot(L) * c, with c a finite constant, is c where 0 <= L < C and 0
+ * elsewhere: exactly one element of an in-range row is 1, and 0 * c = 0 because c is finite. This
+ * is what turns the cross-entropy gradient  -onehot/B + softmax * sum(onehot/B)  into the simple
+ * (softmax - onehot)/B, without a reduction over the classes.
+ */
+function sumOfOneHot(m: Match, b: Builder): Value | undefined {
+  const sum = m.n["sum"]!;
+  const oh = m.n["oh"]!.outputs[0]!;
+  const io = m.n["io"]!;
+  const L = m.v["L"]!;
+  const c = m.k["c"]!;
+  const axes = sum.attrs["axes"] as readonly number[];
+  const R = oh.shape.length;
+  const a = axes[0]!;
+  const C = oh.shape[a]!;
+  const ioAxis = R - io.outputs[0]!.shape.length + (io.attrs["axis"] as number);
+  const full = [...new Array<number>(R - L.shape.length).fill(1), ...L.shape];
+  if (axes.length !== 1 || !Number.isFinite(c) || ioAxis !== a || io.outputs[0]!.shape[io.attrs["axis"] as number] !== C) return undefined;
+  if (isFloat(L.dtype) || full[a] !== 1 || !sameShape(sum.inputs[0]!.shape, oh.shape)) return undefined;
+  const valid = b.o.logical_and(b.o.greater_equal(L, b.constant(0, L.dtype)), b.o.less(L, b.constant(C, L.dtype)));
+  let r = b.o.mul(b.emit("cast", [valid], { dtype: oh.dtype }), b.constant(c, oh.dtype));
+  const kept = oh.shape.map((d, i) => (i === a ? 1 : d));
+  if (!sameShape(r.shape, full)) r = b.emit("reshape", [r], { shape: full });
+  if (!sameShape(r.shape, kept)) r = b.emit("broadcast_to", [r], { shape: kept });
+  const out = sum.outputs[0]!.shape;
+  return sameShape(r.shape, out) ? r : b.emit("reshape", [r], { shape: [...out] });
 }
 
 export const STABILIZE_RULES: readonly Rule[] = [
@@ -29,6 +58,9 @@ export const STABILIZE_RULES: readonly Rule[] = [
   // the log-softmax form is finite (the sum is of exps, so it is >= +0 and the identity holds)
   rule("log(exp(z) / sum(exp(z))) -> z - log(sum(exp(z)))", "log of a softmax: the logSoftmax form",
     op("log", op("div", opB("e", "exp", [any("z")]), opB("s", "sum", [any("e")]))), (m, e) => e.b.o.sub(m.v["z"]!, e.b.o.log(m.v["s"]!))),
+  // the softmax cross-entropy gradient: a one-hot summed over its classes is 1 (see sumOfOneHot)
+  rule("sum(onehot(L) * c, classes) -> c * (0 <= L < C)", "the cross-entropy gradient becomes softmax - onehot",
+    opB("sum", "sum", [op("mul", opB("oh", "cast", [op("equal", any("L"), opB("io", "iota", []))]), K("any", "c"))]), (m, e) => sumOfOneHot(m, e.b)),
 ];
 
 export const stabilize = rulePass("stabilize", "numerically stable forms: log1p, expm1, log-softmax, log-sigmoid", STABILIZE_RULES);
