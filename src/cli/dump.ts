@@ -35,6 +35,14 @@ JSON printed to stdout is one graft-ir document (ir.fromJSON reads it) when one 
 selected, else an array of {fn, sig, stage, graph}. DOT and SVG print exactly one graph:
 narrow it with --fn/--stage/--sig, or use --out. The script's own output goes to stderr.
 
+Files (--out DIR, or GRAFT_DUMP=DIR), per function and trace, named to sort in order:
+  <fn>.s<NN>.00-reason.txt              why it (re)traced; signature, inputs, state
+  <fn>.s<NN>.0<k>-<stage>.{ir,json,dot}  01-traced 02-grad 03-optimized 04-fused
+  <fn>.s<NN>.02-grad.p<MM>-<pass>.ir    the graph after each pass (--passes)
+  <fn>.s<NN>.05-source-<backend>.js     the generated code
+  <fn>.s<NN>.06-passes.txt  07-fusion.txt  08-memory.txt  09-stats.json
+  <fn>.s<NN>.inputs.json  info.json     example inputs and state; the manifest
+
 In pictures: ops are labelled op, dtype and shape; fused kernels are clusters; nodes autodiff
 made are red (class "grad"); state updates are orange "assign" nodes with a dashed edge back
 to the state they update.`;
