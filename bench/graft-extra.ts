@@ -170,9 +170,18 @@ interface MemRow {
   /** Δ(JS heap + ArrayBuffers) from before setup to after 2 steps, and growth per steady step */
   heldBytes?: number;
   heapGrowth?: number;
+  /** steady steps the growth was measured over */
+  steps?: number;
 }
 
-const STEADY_STEPS = 20;
+/**
+ * Steady steps over which growth is measured: tfjs byte counts are exact (a few steps show a leak),
+ * heap readings need more steps to average out; tfjs-cpu steps take about a second at full size.
+ */
+function steadySteps(mode: SizeMode, slowTfjsCpu: boolean): number {
+  if (slowTfjsCpu) return mode === "full" ? 8 : 3;
+  return mode === "full" ? 40 : 12;
+}
 
 /** tf.profile of one run: peak bytes above what was live when it started. */
 async function tfPeakAbove(run: () => unknown): Promise<number> {
@@ -183,16 +192,16 @@ async function tfPeakAbove(run: () => unknown): Promise<number> {
   return info.peakBytes - before;
 }
 
-async function steadyGrowth(run: () => unknown, tfjs: boolean): Promise<{ heap: number; tfBytes?: number }> {
-  for (let i = 0; i < 3; i++) await run();
+async function steadyGrowth(run: () => unknown, tfjs: boolean, steps: number): Promise<{ heap: number; tfBytes?: number }> {
+  for (let i = 0; i < 2; i++) await run();
   const tf0 = tfjs ? tf.memory().numBytes : 0;
   const h0 = liveBytes();
-  for (let i = 0; i < STEADY_STEPS; i++) await run();
+  for (let i = 0; i < steps; i++) await run();
   const h1 = liveBytes();
-  return { heap: (h1 - h0) / STEADY_STEPS, ...(tfjs ? { tfBytes: (tf.memory().numBytes - tf0) / STEADY_STEPS } : {}) };
+  return { heap: (h1 - h0) / steps, ...(tfjs ? { tfBytes: (tf.memory().numBytes - tf0) / steps } : {}) };
 }
 
-async function graftMemory(t: Target, c: MlpCase): Promise<MemRow> {
+async function graftMemory(t: Target, c: MlpCase, mode: SizeMode): Promise<MemRow> {
   await prepare(t);
   const tf0 = tf.memory().numBytes;
   const h0 = liveBytes();
@@ -220,7 +229,9 @@ async function graftMemory(t: Target, c: MlpCase): Promise<MemRow> {
     row.execBytes = f.stats().bytes;
     row.heldBytes = held;
   }
-  const g = await steadyGrowth(step, !!t.tfjs);
+  const steps = steadySteps(mode, t.tfjs === "cpu");
+  const g = await steadyGrowth(step, !!t.tfjs, steps);
+  row.steps = steps;
   row.heapGrowth = g.heap;
   row.tfGrowth = g.tfBytes;
   disposeInputs(t, [x, y]);
@@ -228,7 +239,7 @@ async function graftMemory(t: Target, c: MlpCase): Promise<MemRow> {
   return row;
 }
 
-async function peerMemory(c: MlpCase, name: string): Promise<MemRow> {
+async function peerMemory(c: MlpCase, name: string, mode: SizeMode): Promise<MemRow> {
   const p = mlpPeers(c).find((q) => q.name === name)!;
   const isTf = name.startsWith("tfjs");
   const tf0 = tf.memory().numBytes;
@@ -248,14 +259,16 @@ async function peerMemory(c: MlpCase, name: string): Promise<MemRow> {
   } else {
     row.heldBytes = liveBytes() - h0;
   }
-  const g = await steadyGrowth(run, isTf);
+  const steps = steadySteps(mode, name === "tfjs cpu");
+  const g = await steadyGrowth(run, isTf, steps);
+  row.steps = steps;
   row.heapGrowth = g.heap;
   row.tfGrowth = g.tfBytes;
   inst.dispose?.();
   return row;
 }
 
-async function memorySection(c: MlpCase, log: (l: string) => void): Promise<ExtraSection> {
+async function memorySection(c: MlpCase, mode: SizeMode, log: (l: string) => void): Promise<ExtraSection> {
   const rows: MemRow[] = [];
   const failed: string[] = [];
   const tryRow = async (name: string, f: () => Promise<MemRow>) => {
@@ -266,8 +279,8 @@ async function memorySection(c: MlpCase, log: (l: string) => void): Promise<Extr
       failed.push(`${name}: ${String(e instanceof Error ? e.message : e).split("\n")[0]}`);
     }
   };
-  for (const t of TARGET_LIST) await tryRow(t.name, () => graftMemory(t, c));
-  for (const name of ["plain JS blocked", "tfjs cpu", "tfjs wasm"]) await tryRow(name, () => peerMemory(c, name));
+  for (const t of TARGET_LIST) await tryRow(t.name, () => graftMemory(t, c, mode));
+  for (const name of ["plain JS blocked", "tfjs cpu", "tfjs wasm"]) await tryRow(name, () => peerMemory(c, name, mode));
   const f = (b: number | undefined) => (b === undefined ? "—" : kib(b));
   const state = rows.find((r) => r.stateBytes !== undefined)?.stateBytes;
   return {
@@ -283,14 +296,14 @@ async function memorySection(c: MlpCase, log: (l: string) => void): Promise<Extr
       f(r.tfHeld),
       r.tfGrowth === undefined ? "—" : `${r.tfGrowth.toFixed(0)} B`,
       f(r.heldBytes),
-      r.heapGrowth === undefined ? "—" : `${(r.heapGrowth / 1024).toFixed(1)} KiB`,
+      r.heapGrowth === undefined ? "—" : `${(r.heapGrowth / 1024).toFixed(1)} KiB (${r.steps} steps)`,
     ]),
     notes: [
       `State (weights + Adam moments + counters): ${state === undefined ? "?" : mib(state)} for every contender. ` +
         "Planned peak: graft's memory plan of the fused stage (most bytes of intermediates alive at once); the arena is what the plan allocates after buffer reuse, " +
         "unplanned = one buffer per intermediate. The js executable allocates its pool once and holds it between steps. " +
         "tfjs rows: tf.profile's peak bytes during one step above those live before it (intermediates, on the tfjs backend's own heap), and the growth of tf.memory().numBytes over setup + two steps (state, optimizer slots, inputs, folded constants). " +
-        `Held: live JS heap + ArrayBuffer bytes (after a forced GC) from before setup to after two steps; growth: the same over ${STEADY_STEPS} steady steps, per step (noise of a few KiB; wasm heaps are not visible here). ` +
+        `Held: live JS heap + ArrayBuffer bytes (after a forced GC) from before setup to after two steps; growth: the same over the steady steps shown, per step (noise of a few KiB; wasm heaps are not visible here). ` +
         "jax-js exposes no allocator statistics and is not listed.",
       ...(failed.length ? [`Not measured: ${failed.join("; ")}`] : []),
     ],
@@ -313,7 +326,7 @@ export async function graftSections(opts: SectionOptions): Promise<ExtraSection[
   const c = mlpCase(opts.mode === "tiny" ? MLP_TINY : MLP_FULL);
   const out: ExtraSection[] = [];
   if (opts.results && opts.peaks && opts.results.length > 0) out.push(goalsSection(opts.results, opts.peaks));
-  if (want("W5")) out.push(await phasesSection(c, opts.mode === "full" ? 7 : opts.mode === "quick" ? 3 : 1, opts.log));
-  if (want("W6")) out.push(await memorySection(c, opts.log));
+  if (want("W5")) out.push(await phasesSection(c, opts.mode === "full" ? 9 : opts.mode === "quick" ? 5 : 1, opts.log));
+  if (want("W6")) out.push(await memorySection(c, opts.mode, opts.log));
   return out;
 }
