@@ -215,18 +215,17 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
     nest.store(outAccess[j]!, r, post.has(o));
   });
 
-  // in place: an input read only exactly where every output is written (bodies without reductions)
+  // in place: an input read only with the very access an output is written with (same index at every
+  // loop point; loads come before stores at each point, and a reduced output is stored after its row)
   const inplace: [number, number][] = [];
-  if (!reductions.length) {
-    const dense = stridesOf(D).join();
-    spec.inputs.forEach((v, i) => {
-      const mine = accesses.filter((a) => a.array === names.inputs[i]);
-      if (mine.length && mine.every((a) => a.strides.join() === dense) && sizeOf(v.shape) === sizeOf(D)) {
-        // only over an input of the same element size: a wider output (f32 over a bool mask) would
-        // overwrite input bytes the loop has not read yet
-        spec.outputs.forEach((o, j) => BYTES[o.dtype] === BYTES[v.dtype] && inplace.push([i, j]));
-      }
+  const sig = (a: Access): string => `${a.offset}|${a.strides.join(",")}`;
+  spec.inputs.forEach((_, i) => {
+    const mine = new Set(accesses.filter((a) => a.array === names.inputs[i]).map(sig));
+    if (mine.size !== 1) return;
+    const only = [...mine][0]!;
+    outAccess.forEach((k, j) => {
+      if (sig(accesses[k]!) === only) inplace.push([i, j]);
     });
-  }
+  });
   return { text: nest.print(), inplace, statics };
 }

@@ -5,7 +5,7 @@
  * constants are inlined as literals into the loops that read them. A fusion region the emitter
  * cannot handle is split back into its body's nodes (the reason is kept for dumps).
  */
-import { Namer, opDef, printNode, sameShape, sameType, sizeOf, stridesOf, UsageError, type Graph, type Node, type Value } from "../../ir/index.js";
+import { Namer, opDef, printNode, sameShape, sameType, sizeOf, stridesOf, UsageError, Value, type Graph, type Node } from "../../ir/index.js";
 import type { MatmulAttrs } from "../../ir/ops/index.js";
 import { emitLoopBody, isSplatConst, kernelOf, Unsupported, type BodySpec, type LoopBody } from "./fused.js";
 import { matmulCall, namedKernel } from "./kernels.js";
@@ -38,6 +38,8 @@ export interface Lowered {
   readonly statics: ReadonlyMap<string, string>;
   /** why a fusion region was split (shown in source comments and dumps) */
   readonly notes: readonly string[];
+  /** the graph's assigns, with copies of old state values and inputs re-sourced to kernel outputs */
+  readonly assigns: ReadonlyArray<{ readonly state: Value; readonly value: Value }>;
 }
 
 /** JS names for values: `v12` for the graph's %12, `u3` for values of split fusion bodies. */
@@ -105,10 +107,11 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       // splat constant operands are inlined; every other distinct operand is a parameter
       const consts = n.inputs.map((v) => v.def).filter((d): d is Node => isSplatConst(d));
       const params = [...new Set(n.inputs.filter((v) => !isSplatConst(v.def)))];
-      const spec: BodySpec = { inputs: params, nodes: [...new Set(consts), n], outputs: n.outputs };
-      const body = emitLoopBody(spec, bodyNames(params.length, n.outputs.length, (v) => `t_${names.name(v)}`));
+      const extra = absorbed.get(n) ?? [];
+      const spec: BodySpec = { inputs: params, nodes: [...new Set(consts), n], outputs: [...n.outputs, ...extra.map((e) => e.source)] };
+      const body = emitLoopBody(spec, bodyNames(params.length, spec.outputs.length, (v) => `t_${names.name(v)}`));
       body.statics.forEach((init, name) => statics.set(name, init));
-      add({ title: n.op, comment, loc: n.loc, ins: params, outs: n.outputs, body: body.text, inplace: body.inplace });
+      add({ title: n.op, comment: [...comment, ...absorbedComment(extra)], loc: n.loc, ins: params, outs: [...n.outputs, ...extra.map((e) => e.out)], body: body.text, inplace: body.inplace });
       return;
     }
     const kernel = kernelOf(n)!;
@@ -160,10 +163,11 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
         add({ title, comment, loc: n.loc, ins: n.inputs, outs: n.outputs, temps: k.temps, body: k.body, inplace: k.inplace });
         return;
       }
-      const spec: BodySpec = { inputs: body.inputs, nodes: body.nodes, outputs: body.outputs };
-      const b = emitLoopBody(spec, bodyNames(body.inputs.length, body.outputs.length, local));
+      const extra = absorbed.get(n) ?? [];
+      const spec: BodySpec = { inputs: body.inputs, nodes: body.nodes, outputs: [...body.outputs, ...extra.map((e) => body.inputs[n.inputs.indexOf(e.source)]!)] };
+      const b = emitLoopBody(spec, bodyNames(body.inputs.length, spec.outputs.length, local));
       b.statics.forEach((init, name) => statics.set(name, init));
-      add({ title, comment, loc: n.loc, ins: n.inputs, outs: n.outputs, body: b.text, inplace: b.inplace });
+      add({ title, comment: [...comment, ...absorbedComment(extra)], loc: n.loc, ins: n.inputs, outs: [...n.outputs, ...extra.map((e) => e.out)], body: b.text, inplace: b.inplace });
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
       notes.push(`fusion ${JSON.stringify(title)} (${namer.name(n.outputs[0]!)}) split into ${body.nodes.length} kernels: ${e.message}`);
@@ -212,7 +216,34 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
     return { body: text, temps, inplace };
   };
 
+  // Assigns of a value no kernel computes (a state's old value, an input: `pv <- var`, `pg <- grad`)
+  // become one more output of the last elementwise kernel that reads that value at its loop index:
+  // the kernel stores it as it goes, so the state can be written in place instead of copied (and
+  // the old value of `var` no longer has to outlive the kernel that updates `var`).
+  const absorbed = new Map<Node, { source: Value; out: Value; state: string }[]>();
+  const assigns = g.assigns.map((a) => ({ state: a.state, value: a.value }));
+  assigns.forEach((a, i) => {
+    if (a.value.def) return;
+    const u = a.value;
+    const dense = (n: Node): boolean => {
+      if (!n.inputs.includes(u) || n.outputs.some((o) => !sameShape(o.shape, u.shape))) return false;
+      if (kernelOf(n) === "region") {
+        if (n.attrs["kind"] !== "elementwise" || !n.body) return false;
+        const bu = n.body.inputs[n.inputs.indexOf(u)]!;
+        return n.body.nodes.every((bn) => !bn.inputs.includes(bu) || ("expr" in opDef(bn.op).js && sameShape(bn.outputs[0]!.shape, u.shape)));
+      }
+      return "expr" in opDef(n.op).js && n.inputs.every((v) => v === u || isSplatConst(v.def) || sameShape(v.shape, u.shape));
+    };
+    const k = [...g.nodes].reverse().find(dense);
+    if (!k) return;
+    const out = new Value(-1 - i, u.type);
+    (absorbed.get(k) ?? absorbed.set(k, []).get(k)!).push({ source: u, out, state: g.state.find((s) => s.value === a.state)?.name ?? "?" });
+    assigns[i] = { state: a.state, value: out };
+  });
+  const absorbedComment = (extra: readonly { source: Value; state: string }[]): string[] =>
+    extra.map((e) => `+ also stores ${names.namer.name(e.source)} for assign ${commentSafe(JSON.stringify(e.state))} (no end-of-step copy)`);
+
   const namer = names.namer;
   for (const n of g.nodes) lowerNode(n, namer);
-  return { kernels, alias, sources, statics, notes };
+  return { kernels, alias, sources, statics, notes, assigns };
 }

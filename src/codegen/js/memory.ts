@@ -43,7 +43,13 @@ const bytesOf = (v: Value): number => Math.ceil((sizeOf(v.shape) * BYTES[v.dtype
  * Plans memory for kernels given with values already resolved to roots (`root`). `sources` are
  * setup-time values.
  */
-export function planMemory(g: Graph, kernels: readonly PlanKernel[], root: (v: Value) => Value, sources: ReadonlySet<Value>): MemoryPlan {
+export function planMemory(
+  g: Graph,
+  kernels: readonly PlanKernel[],
+  root: (v: Value) => Value,
+  sources: ReadonlySet<Value>,
+  assigns: ReadonlyArray<{ readonly state: Value; readonly value: Value }> = g.assigns,
+): MemoryPlan {
   const home = new Map<Value, Home>();
   g.inputs.forEach((v, index) => home.set(root(v), { kind: "input", index }));
   g.state.forEach((s, index) => home.set(s.value, { kind: "state", index }));
@@ -68,7 +74,7 @@ export function planMemory(g: Graph, kernels: readonly PlanKernel[], root: (v: V
   const bound = new Map<Value, number>();
   const copies: { state: number; from: Value }[] = [];
   const inPlace: number[] = [];
-  const pending = g.assigns.map((a) => ({ state: stateIndex.get(a.state)!, s: a.state, from: root(a.value) }));
+  const pending = assigns.map((a) => ({ state: stateIndex.get(a.state)!, s: a.state, from: root(a.value) }));
   for (const a of pending) if (a.from !== a.s) atEnd.add(a.from);
   for (const a of pending) {
     if (a.from === a.s) continue; // assigning the state its own value
@@ -114,7 +120,8 @@ export function planMemory(g: Graph, kernels: readonly PlanKernel[], root: (v: V
         if (q !== oi) continue;
         const r = root(k.ins[p]!);
         const b = bufOf.get(r);
-        if (b === undefined || taken.has(b) || refs[b] !== 1 || dies(r) !== i || buffers[b]! < bytesOf(u)) continue;
+        // same element width: element i of both views must be the same bytes
+        if (b === undefined || taken.has(b) || refs[b] !== 1 || dies(r) !== i || buffers[b]! < bytesOf(u) || BYTES[r.dtype] !== BYTES[u.dtype]) continue;
         if (!k.ins.every((v, pi) => root(v) !== r || k.inplace.some(([pp, qq]) => pp === pi && qq === oi))) continue;
         buf = b;
         break;

@@ -7,7 +7,7 @@
  * `source()` shows and what AOT modules embed.
  */
 import { Namer, sizeOf, type Graph, type TensorType, type Value } from "../../ir/index.js";
-import { lowerGraph, ValueNames, type Kernel } from "./lower.js";
+import { lowerGraph, ValueNames } from "./lower.js";
 import { planMemory, type MemoryPlan } from "./memory.js";
 import { ARRAY_CTOR, BYTES, commentSafe, indent } from "./text.js";
 
@@ -57,7 +57,7 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
     return r;
   };
   const planKernels = low.kernels.map((k) => ({ ins: k.ins, outs: [...k.outs, ...(k.temps ?? [])], inplace: k.inplace }));
-  const plan = planMemory(g, planKernels, root, new Set(low.sources.keys()));
+  const plan = planMemory(g, planKernels, root, new Set(low.sources.keys()), low.assigns);
   const stateName = (i: number): string => names.name(g.state[i]!.value);
   const arr = (v: Value): string => {
     const r = root(v);
@@ -100,8 +100,21 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
   for (const s of plan.snapshots) L.push(`const ${names.name(s)}_old = new ${ARRAY_CTOR[s.dtype]}(${sizeOf(s.shape)}); // old value of state ${namer.name(s)}`);
   if (opts.profile) L.push(`const prof = new Float64Array(${low.kernels.length});`);
 
+  // a kernel gets each distinct array once: when the plan hands it the same array twice (an update
+  // in place), its parameters merge, so the loop keeps fewer array bases and bounds live
+  const calls = low.kernels.map((k) => {
+    const params = [...k.ins.map((_, i) => `x${i}`), ...k.outs.map((_, i) => `y${i}`), ...(k.temps ?? []).map((_, i) => `w${i}`)];
+    const args = [...k.ins, ...k.outs, ...(k.temps ?? [])].map(arr);
+    const keep = params.filter((_, i) => args.indexOf(args[i]!) === i);
+    let body = k.body;
+    params.forEach((p, i) => {
+      const first = args.indexOf(args[i]!);
+      if (first !== i) body = body.replace(new RegExp(`\\b${p}\\b`, "g"), params[first]!);
+    });
+    return { text: [...k.comment.map((c) => `// ${c}`), `function ${k.name}(${keep.join(", ")}) {`, indent(body), "}"], call: `${k.name}(${[...new Set(args)].join(", ")});` };
+  });
   L.push("", "// kernels");
-  for (const k of low.kernels) L.push(...kernelText(k), "");
+  for (const c of calls) L.push(...c.text, "");
 
   // the step
   L.push("// one step: inputs, then state arrays, in graph order; state is updated in place");
@@ -112,7 +125,7 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
   for (const s of plan.snapshots) S.push(`${names.name(s)}_old.set(${names.name(s)});`);
   if (opts.profile) S.push("let t0 = now(), t1 = 0;");
   low.kernels.forEach((k, i) => {
-    S.push(`${k.name}(${[...k.ins, ...k.outs, ...(k.temps ?? [])].map(arr).join(", ")});`);
+    S.push(calls[i]!.call);
     if (opts.profile) S.push(`t1 = now(); prof[${i}] += t1 - t0; t0 = t1;`);
     if (opts.checkNumerics) for (const o of k.outs) if (o.dtype === "f32" || o.dtype === "f64") S.push(`rt.check(${arr(o)}, ${i});`);
   });
@@ -136,15 +149,4 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
     plan,
     notes: low.notes,
   };
-}
-
-/** A kernel function: the IR it came from as comments, then its loops. */
-function kernelText(k: Kernel): string[] {
-  const params = [...k.ins.map((_, i) => `x${i}`), ...k.outs.map((_, i) => `y${i}`), ...(k.temps ?? []).map((_, i) => `w${i}`)];
-  return [
-    ...k.comment.map((c) => `// ${c}`),
-    `function ${k.name}(${params.join(", ")}) {`,
-    indent(k.body),
-    "}",
-  ];
 }
