@@ -2,8 +2,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Graph, NDArray } from "../ir/index.js";
-import type { Stages } from "../passes/pipeline.js";
+import { Graph, type NDArray } from "../ir/index.js";
+import type { StageName, Stages } from "../passes/pipeline.js";
 import { emitAotModule, transpileRuntime } from "../codegen/js/aot.js";
 import { bestStage } from "./js.js";
 
@@ -20,13 +20,30 @@ export interface AotOptions {
   readonly initialState?: readonly NDArray[] | Readonly<Record<string, NDArray>>;
 }
 
+/** What `fn()` returns, as far as AOT needs it: the stages of its most recent signature. */
+export interface CompiledLike {
+  graph(stage?: StageName): Graph;
+}
+
+function stagesOf(f: CompiledLike): Stages {
+  const get = (s: StageName): Graph | undefined => {
+    try {
+      return f.graph(s);
+    } catch {
+      return undefined; // a stage this pipeline does not make
+    }
+  };
+  return { traced: f.graph("traced"), grad: get("grad"), optimized: get("optimized"), fused: get("fused") };
+}
+
 /**
  * Writes `outFile` (and, unless `runtimeImport` is given, `graft-runtime/` beside it) for the
- * most lowered stage of `source` (a graph, a Stages record, or a compiled fn's `graph`).
+ * most lowered stage of `source`: a graph, a Stages record, or a compiled fn (after a call or
+ * `.trace(...)`: its latest signature).
  * Returns the paths written.
  */
-export function writeAotModule(outFile: string, source: Graph | Stages, opts: AotOptions = {}): string[] {
-  const { graph, stage } = "traced" in source ? bestStage(source) : { graph: source, stage: undefined };
+export function writeAotModule(outFile: string, source: Graph | Stages | CompiledLike, opts: AotOptions = {}): string[] {
+  const { graph, stage } = source instanceof Graph ? { graph: source, stage: undefined } : bestStage("traced" in source ? source : stagesOf(source));
   const format = opts.format ?? (/\.m?ts$/.test(outFile) ? "ts" : "js");
   const ext = format === "ts" ? ".ts" : ".js";
   const dir = dirname(outFile);

@@ -51,7 +51,8 @@ describe("AOT modules", () => {
   const stages = lowerStages(ref.step.graph("traced"));
 
   it("a TypeScript module runs in a fresh tsx process and matches", () => {
-    const written = writeAotModule(join(dir, "ts", "step.ts"), stages, { initialState: ref.init });
+    // straight from the compiled fn (its latest signature)
+    const written = writeAotModule(join(dir, "ts", "step.ts"), ref.step, { initialState: ref.init });
     expect(written.some((p) => p.endsWith("graft-runtime/aot-runtime.ts"))).toBe(true);
     const text = readFileSync(join(dir, "ts", "step.ts"), "utf8");
     expect(text).toMatch(/^import \* as rt from "\.\/graft-runtime\/aot-runtime\.js";$/m);

@@ -71,6 +71,25 @@ export function matmulCall(a: Value, b: Value, out: Value, t: MatmulAttrs, x: st
   return { text, statics };
 }
 
+/**
+ * y[R,C] = x[C,R]^T in 32x32 tiles: a plain loop reads x down its columns, touching a new cache
+ * line per element; inside a tile both sides stay in L1.
+ */
+function tiledTranspose(R: number, C: number, x: string, y: string): string {
+  return [
+    `// [${R},${C}] <- [${C},${R}]^T in 32x32 tiles`,
+    `for (let r0 = 0; r0 < ${R}; r0 += 32) {`,
+    `  const r1 = Math.min(r0 + 32, ${R});`,
+    `  for (let c0 = 0; c0 < ${C}; c0 += 32) {`,
+    `    const c1 = Math.min(c0 + 32, ${C});`,
+    `    for (let r = r0; r < r1; r++) {`,
+    `      for (let c = c0; c < c1; c++) ${y}[r * ${C} + c] = ${x}[c * ${R} + r];`,
+    `    }`,
+    `  }`,
+    `}`,
+  ].join("\n");
+}
+
 /** Kernels for movement, indexing and random ops: `x` names the inputs, `y` the output. */
 export function namedKernel(kernel: string, n: Node, x: readonly string[], y: string): KernelBody {
   const out = n.outputs[0]!;
@@ -79,6 +98,7 @@ export function namedKernel(kernel: string, n: Node, x: readonly string[], y: st
     case "transpose": {
       const perm = attr<number[]>(n, "perm");
       const st = stridesOf(ins[0]!.shape);
+      if (perm.length === 2 && perm[0] === 1 && sizeOf(out.shape) >= 4096) return { text: tiledTranspose(out.shape[0]!, out.shape[1]!, x[0]!, y) };
       return { text: copy(out.shape, { array: x[0]!, strides: perm.map((p) => st[p]!), offset: 0 }, dense(y, out.shape)) };
     }
     case "broadcast_to":
