@@ -296,14 +296,15 @@ async function memorySection(c: MlpCase, mode: SizeMode, log: (l: string) => voi
       f(r.tfHeld),
       r.tfGrowth === undefined ? "—" : `${r.tfGrowth.toFixed(0)} B`,
       f(r.heldBytes),
-      r.heapGrowth === undefined ? "—" : `${(r.heapGrowth / 1024).toFixed(1)} KiB (${r.steps} steps)`,
+      // tfjs-cpu keeps tensor data in JS arrays that GC frees whenever: its byte counter says more
+      r.heapGrowth === undefined || r.contender.endsWith("tfjs-cpu") || r.contender === "tfjs cpu" ? "—" : `${(r.heapGrowth / 1024).toFixed(1)} KiB (${r.steps} steps)`,
     ]),
     notes: [
       `State (weights + Adam moments + counters): ${state === undefined ? "?" : mib(state)} for every contender. ` +
         "Planned peak: graft's memory plan of the fused stage (most bytes of intermediates alive at once); the arena is what the plan allocates after buffer reuse, " +
         "unplanned = one buffer per intermediate. The js executable allocates its pool once and holds it between steps. " +
         "tfjs rows: tf.profile's peak bytes during one step above those live before it (intermediates, on the tfjs backend's own heap), and the growth of tf.memory().numBytes over setup + two steps (state, optimizer slots, inputs, folded constants). " +
-        `Held: live JS heap + ArrayBuffer bytes (after a forced GC) from before setup to after two steps; growth: the same over the steady steps shown, per step (noise of a few KiB; wasm heaps are not visible here). ` +
+        `Held: live JS heap + ArrayBuffer bytes (after a forced GC) from before setup to after two steps; growth: the same over the steady steps shown, per step (noise of a few KiB; wasm heaps are not visible here; not shown for tfjs cpu, whose tensor arrays are freed by GC at its own pace: its tf byte counter is the leak check). ` +
         "jax-js exposes no allocator statistics and is not listed.",
       ...(failed.length ? [`Not measured: ${failed.join("; ")}`] : []),
     ],

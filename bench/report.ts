@@ -14,6 +14,8 @@ export interface MachineInfo {
   node: string;
   packages: Record<string, string>;
   date: string;
+  /** os.loadavg() when the report was written (1, 5, 15 minutes): other processes on a shared machine */
+  loadAvg?: number[];
 }
 
 const PACKAGES = ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm", "@jax-js/jax", "tsx", "typescript"];
@@ -43,6 +45,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     packages,
     date: new Date().toISOString(),
+    loadAvg: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
 
@@ -145,6 +148,7 @@ export function renderMarkdown(r: Report): string {
   );
   out.push("## Machine", "");
   out.push(`- CPU: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}`);
+  if (m.loadAvg) out.push(`- Load average at the end of the run (1/5/15 min): ${m.loadAvg.join(" / ")} on ${m.cores} cores`);
   out.push(`- Node ${m.node}; ${Object.entries(m.packages).map(([k, v]) => `${k} ${v}`).join(", ")}`);
   out.push(
     "- Every contender runs single-threaded: tfjs-wasm has no thread pool here (no cross-origin isolation), " +
