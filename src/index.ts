@@ -8,3 +8,5 @@ export type { StageName } from "./passes/pipeline.js";
 export * from "./train/index.js";
 export { initTfjs, ready, type TfjsBackendName } from "./runtime/tfjs.js";
 export { toTfjs, fromTfjs, fromTfjsVariable } from "./dsl/tfjs.js";
+export { formatProfile } from "./runtime/js.js";
+export type { KernelProfile, ExecStats } from "./runtime/backend.js";
