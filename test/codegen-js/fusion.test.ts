@@ -178,3 +178,26 @@ describe("the state rules", () => {
     checkAgainstInterpreter(g, inputs, state);
   });
 });
+
+describe("regions the emitter refuses", () => {
+  it("are split into their body's nodes, with the reason noted, and still compute the same", () => {
+    // a hand-made "elementwise" region with a transpose inside (outside the contract: data moves)
+    const body = new G.ir.Builder("odd");
+    const bx = body.input({ dtype: "f32", shape: [3, 3] });
+    const by = body.input({ dtype: "f32", shape: [3, 3] });
+    body.output(body.o.add(body.emit("transpose", [bx], { perm: [1, 0] }), by));
+    const b = new G.ir.Builder("split");
+    const x = b.input({ dtype: "f32", shape: [3, 3] });
+    const w = b.stateParam({ dtype: "f32", shape: [3, 3] }, "w");
+    const pw = b.stateParam({ dtype: "f32", shape: [3, 3] }, "prev_w");
+    const [y] = b.emitMulti("fusion", [x, w], { kind: "elementwise", name: "transpose_add" }, undefined, body.finish());
+    b.output(y!);
+    b.assign(w, y!).assign(pw, w);
+    const g = b.finish();
+    const { inputs, state } = argsFor(g, 5);
+    const exec = jsBackend.compile({ traced: g }, {}) as JsExecutable;
+    expect(exec.program.notes.join("\n")).toMatch(/transpose_add.*split into 2 kernels: transpose cannot be part of a fused loop/);
+    expect(exec.source()).toMatch(/\/\/ note: fusion "transpose_add"/);
+    checkAgainstInterpreter(g, inputs, state);
+  });
+});

@@ -172,6 +172,7 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       if (!(e instanceof Unsupported)) throw e;
       notes.push(`fusion ${JSON.stringify(title)} (${namer.name(n.outputs[0]!)}) split into ${body.nodes.length} kernels: ${e.message}`);
       body.inputs.forEach((v, i) => alias.set(v, n.inputs[i]!));
+      for (const e of absorbed.get(n) ?? []) alias.set(e.out, e.source); // copied at the end after all
       for (const bn of body.nodes) lowerNode(bn, bodyNamer);
       n.outputs.forEach((o, i) => alias.set(o, body.outputs[i]!));
     }
