@@ -56,7 +56,8 @@ function matchPat(p: Pat, v: Value, m: { v: Record<string, Value>; n: Record<str
   if ("any" in p) return bindV(p.bind, v, m);
   if ("splat" in p) {
     const s = splatOf(v);
-    if (s === undefined || (p.splat !== "any" && !Object.is(s, p.splat) && !(s === 0 && p.splat === 0))) return false;
+    // Object.is: K(0) is +0 only and K(-0) is -0 only (x + -0 is x, x + +0 is not when x = -0)
+    if (s === undefined || (p.splat !== "any" && !Object.is(s, p.splat))) return false;
     if (p.bind) m.k[p.bind] = s;
     return bindV(p.bind, v, m);
   }

@@ -1,11 +1,11 @@
 /** @file Algebraic simplification: identities, involutions, movement chains, broadcasts, reductions of broadcasts.
  *
- * Every rule here gives the same result as the original on every input, NaN and Inf included,
- * up to float rounding and the sign of a zero (x + 0 -> x keeps -0 where IEEE gives +0, as XLA's
- * simplifier does). Rules that do change NaN/Inf results (x*0 -> 0 is wrong for x = Inf or NaN)
- * are marked `onlyIf: fastMath` and off by default.
+ * Every rule here gives the same result as the original on every input, NaN, Inf and signed
+ * zeros included, up to float rounding. Rules that do change NaN/Inf results are marked
+ * `onlyIf: fastMath` and off by default: x*0 -> 0 (NaN*0 is NaN, Inf*0 is NaN), x-x -> 0, and
+ * x + (+0) -> x (-0 + +0 is +0, and 1/x then tells +Inf from -Inf; x + (-0) -> x is always exact).
  */
-import { isFloat, opDef, sameShape, sizeOf, type DType, type Node, type OpName, type Value } from "../ir/index.js";
+import { isFloat, numStr, opDef, sameShape, sizeOf, type DType, type Node, type OpName, type Value } from "../ir/index.js";
 import { K, any, op, opB, rulePass, splatOf, x, y, type Match, type Rule, type RuleEnv } from "./rewrite.js";
 
 const rule = (name: string, why: string, pat: Rule["pat"], to: Rule["to"], onlyIf?: Rule["onlyIf"]): Rule => ({ name, why, pat, to, ...(onlyIf ? { onlyIf } : {}) });
@@ -13,7 +13,7 @@ const fast = (o: { fastMath?: boolean }): boolean => !!o.fastMath;
 
 /** Units: `op(x, unit) == x` for every x (the right side only, unless the op is commutative). */
 const UNITS: readonly { readonly op: OpName; readonly unit: number }[] = [
-  { op: "add", unit: 0 },
+  { op: "add", unit: -0 },
   { op: "sub", unit: 0 },
   { op: "mul", unit: 1 },
   { op: "div", unit: 1 },
@@ -33,6 +33,14 @@ const EXACT_WIDENING: Readonly<Record<DType, readonly DType[]>> = { f32: ["f64"]
 
 /** Reductions by what reducing copies of one value gives: sum multiplies by the count, the rest keep it. */
 const REDUCE_OF_COPIES: Partial<Record<OpName, "times-count" | "same">> = { sum: "times-count", mean: "same", max: "same", min: "same" };
+
+/**
+ * Sums start from +0 (the interpreter's and the kernels' init), so a sum of -0s is +0: where a
+ * rewrite replaces a sum or mean by the value itself, `+ 0` keeps that (x + 0 is x for every
+ * other x, and maps -0 to +0). Integers have no -0.
+ */
+const SUMS_FROM_ZERO = new Set<OpName>(["sum", "mean"]);
+const asSum = (b: RuleEnv["b"], r: Node, v: Value): Value => (SUMS_FROM_ZERO.has(r.op) && isFloat(v.dtype) ? b.o.add(v, b.constant(0, v.dtype)) : v);
 
 const axesOf = (n: Node): readonly number[] => n.attrs["axes"] as readonly number[];
 const keepOf = (n: Node): boolean => n.attrs["keepDims"] as boolean;
@@ -82,14 +90,15 @@ function reduceOfBroadcast(m: Match, env: RuleEnv): Value | undefined {
   let v = b.emit("reshape", [src], { shape: reduceOut(full, axes, keepOf(r)) });
   const out = r.outputs[0]!.shape;
   if (!sameShape(v.shape, out)) v = b.emit("broadcast_to", [v], { shape: [...out] });
-  if (how === "same") return v;
   const count = sizeOf(axes.map((i) => S[i]!));
-  return count === 1 ? v : b.o.mul(v, b.constant(count, src.dtype));
+  return asSum(b, r, how === "same" || count === 1 ? v : b.o.mul(v, b.constant(count, src.dtype)));
 }
 
 export const SIMPLIFY_RULES: readonly Rule[] = [
   // identities: the unit of an op leaves the other operand unchanged
-  ...UNITS.map((u) => rule(`${u.op}(x, ${u.unit}) -> x`, "the unit of the op", op(u.op, x, K(u.unit)), (m) => m.v["x"])),
+  ...UNITS.map((u) => rule(`${u.op}(x, ${numStr(u.unit)}) -> x`, "the unit of the op", op(u.op, x, K(u.unit)), (m) => m.v["x"])),
+  rule("add(x, 0) -> x (fastMath)", "wrong for x = -0: -0 + 0 is +0", op("add", x, K(0)), (m) => m.v["x"], fast),
+  rule("add(x, 0) -> x (integers)", "exact for i32, which has no -0", op("add", x, K(0)), (m) => (isFloat(m.v["x"]!.dtype) ? undefined : m.v["x"])),
   // x * -1 and x / -1 are negation (exact in IEEE arithmetic)
   rule("x * -1 -> neg x", "one op instead of a multiply by a constant", op("mul", x, K(-1)), (m, e) => e.b.o.neg(m.v["x"]!)),
   rule("x / -1 -> neg x", "one op instead of a division", op("div", x, K(-1)), (m, e) => e.b.o.neg(m.v["x"]!)),
@@ -101,9 +110,6 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
   // negating a product with a constant negates the constant instead (exact: negation only flips the sign bit)
   rule("neg(x * c) -> x * -c", "one op fewer when the product has no other use", op("neg", opB("p", "mul", [x, K("any", "c")])),
     (m, e) => (e.uses(m.v["p"]!) === 1 ? e.b.o.mul(m.v["x"]!, e.b.constant(-m.k["c"]!, m.v["x"]!.dtype)) : undefined)),
-  // round-to-nearest is symmetric in sign, so a sum of negations is exactly the negated sum
-  rule("sum(neg x) -> neg(sum x)", "the negation runs on the smaller, reduced value", opB("r", ["sum", "mean"], [op("neg", x)]),
-    (m, e) => e.b.o.neg(e.b.emit(m.n["r"]!.op, [m.v["x"]!], m.n["r"]!.attrs as never))),
   // integers have no NaN or Inf, so multiplying one by zero is zero
   rule("x * 0 -> 0 (integers)", "exact for i32", op("mul", x, K(0)),
     (m, e) => (isFloat(m.v["x"]!.dtype) ? undefined : e.b.constant(0, e.node.outputs[0]!.dtype, e.node.outputs[0]!.shape))),
@@ -141,10 +147,10 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
   // broadcasts: elementwise ops broadcast by themselves (NumPy rules), so explicit ones are dropped
   rule("ew(broadcast_to(s), ...) -> ew(s, ...)", "implicit broadcasting reads s in place", { kind: "elementwise", bind: "e" }, elideBroadcasts),
   // reductions
-  rule("reduce(x, []) -> x", "reducing no axes is the identity", opB("r", ["sum", "mean", "max", "min", "prod"], [x], (n) => axesOf(n).length === 0), (m) => m.v["x"]),
+  rule("reduce(x, []) -> x", "reducing no axes is the identity", opB("r", ["sum", "mean", "max", "min", "prod"], [x], (n) => axesOf(n).length === 0), (m, e) => asSum(e.b, m.n["r"]!, m.v["x"]!)),
   rule("reduce(x) over size-1 axes -> reshape(x)", "one element per slot: nothing to reduce",
     opB("r", ["sum", "mean", "max", "min", "prod"], [x], (n) => axesOf(n).every((a) => n.inputs[0]!.shape[a] === 1)),
-    (m, e) => e.b.emit("reshape", [m.v["x"]!], { shape: [...m.n["r"]!.outputs[0]!.shape] })),
+    (m, e) => asSum(e.b, m.n["r"]!, e.b.emit("reshape", [m.v["x"]!], { shape: [...m.n["r"]!.outputs[0]!.shape] }))),
   rule("sum(broadcast_to(x)) over the broadcast axes -> x * count", "summing n copies is multiplying by n",
     opB("r", ["sum", "mean", "max", "min"], [op("broadcast_to", x)]), reduceOfBroadcast),
   rule("reshape(reduce(x, keepDims)) -> reduce(x, !keepDims)", "the reshape only adds or drops the reduced size-1 axes",

@@ -67,7 +67,8 @@ for (const dir of DIRS) {
         const text = c.printAs === "plan" ? printPlan(planMemory(out)) : c.printAs === "explain" ? explain(out, c.options) : print(out, { locs: false });
         if (bless) writeFileSync(path, `${c.head}${SEP}\n${text}\n`);
         else expect(text).toBe(c.expected);
-        if (c.printAs === "ir") {
+        // fastMath rewrites change NaN/Inf/-0 results by definition: only their text is checked
+        if (c.printAs === "ir" && !c.options.fastMath) {
           // the output still computes what the input did (NaN and Inf inputs included)
           for (const seed of [1, 2, 3]) {
             let before: number[][];
@@ -78,7 +79,9 @@ for (const dir of DIRS) {
               expect(() => runOn(out, seed, 0.15)).toThrow((e as Error).message.split("\n")[0]);
               continue;
             }
-            expect(mismatch(before, runOn(out, seed, 0.15), 1e-5, 1e-6), `seed ${seed}`).toBeUndefined();
+            // exact passes keep even the sign of a zero; stabilization may change it (log1p(-0) is -0, log(1 + -0) is +0)
+            const exact = !c.passes.some((p) => p === "stabilize" || p === "optimize");
+            expect(mismatch(before, runOn(out, seed, 0.15), 1e-5, 1e-6, exact), `seed ${seed}`).toBeUndefined();
           }
           expect(print(parse(text), { locs: false })).toBe(text);
         }

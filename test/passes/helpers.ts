@@ -42,12 +42,13 @@ export function close(a: number, b: number, rtol = 1e-5, atol = 1e-6): boolean {
   return Math.abs(a - b) <= atol + rtol * Math.abs(b);
 }
 
-/** The first mismatch between two runs, as text, or undefined. */
-export function mismatch(a: number[][], b: number[][], rtol?: number, atol?: number): string | undefined {
+/** The first mismatch between two runs, as text, or undefined; `signedZeros` also tells -0 from +0. */
+export function mismatch(a: number[][], b: number[][], rtol?: number, atol?: number, signedZeros = false): string | undefined {
   if (a.length !== b.length) return `${a.length} results vs ${b.length}`;
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < a[i]!.length; j++) {
-      if (!close(a[i]![j]!, b[i]![j]!, rtol, atol)) return `result ${i}[${j}]: ${a[i]![j]} vs ${b[i]![j]}`;
+      const [x, y] = [a[i]![j]!, b[i]![j]!];
+      if (!close(x, y, rtol, atol) || (signedZeros && x === 0 && y === 0 && !Object.is(x, y))) return `result ${i}[${j}]: ${Object.is(x, -0) ? "-0" : x} vs ${Object.is(y, -0) ? "-0" : y}`;
     }
   }
   return undefined;

@@ -7,8 +7,13 @@ import { PASSES, PIPELINES } from "../../src/passes/pipeline.js";
 import { arrayFor, close, rng } from "./helpers.js";
 
 const SHAPES: number[][] = [[], [3], [1, 3], [2, 1], [2, 3], [3, 3]];
-const UNARY: OpName[] = ["neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "square", "log1p", "expm1", "sign", "floor", "stop_gradient"];
-const BINARY: OpName[] = ["add", "sub", "mul", "div", "maximum", "minimum", "pow"];
+// No floor, sign, pow of a computed exponent, or comparisons of two computed values: a rewrite
+// may move a result by an ulp, and those ops turn an ulp into a jump (0 vs 1, 0 vs NaN).
+const UNARY: OpName[] = ["neg", "exp", "log", "sqrt", "abs", "tanh", "sigmoid", "relu", "square", "log1p", "expm1", "stop_gradient"];
+// Division only by constants: a rewrite that makes x - log(exp(x)) exactly 0 turns a quotient of
+// rounding noise into Inf. For the same reason the rewrite-shaped patterns below are returned but
+// never fed to further ops.
+const BINARY: OpName[] = ["add", "sub", "mul", "maximum", "minimum"];
 const REDUCE: OpName[] = ["sum", "mean", "max", "min"];
 const SPLATS = [0, 1, -1, 2, 0.5, -0, NaN, Infinity, -Infinity];
 
@@ -29,7 +34,7 @@ function buildRandom(instrs: readonly Instr[], inShapes: readonly number[][], wi
   const families: ((a: number, p: number, q: number) => Value)[] = [
     (a, p) => b.emit(UNARY[p % UNARY.length]!, [pick(a)]),
     (a, p, q) => { const x = pick(a); return b.emit(BINARY[p % BINARY.length]!, [x, partner(x, q)]); },
-    (a, p, q) => b.emit(BINARY[p % BINARY.length]!, [pick(a), c(SPLATS[q % SPLATS.length]!, q % 2 ? [] : pick(a).shape)]),
+    (a, p, q) => b.emit([...BINARY, "div" as const, "pow" as const][p % (BINARY.length + 2)]!, [pick(a), c(SPLATS[q % SPLATS.length]!, q % 2 ? [] : pick(a).shape)]),
     (a, p, q) => {
       const x = pick(a);
       const axes = x.shape.map((_, i) => i).filter((i) => (p >> i) & 1);
@@ -38,37 +43,47 @@ function buildRandom(instrs: readonly Instr[], inShapes: readonly number[][], wi
     (a, p) => { const x = pick(a); return b.emit("reshape", [x], { shape: p % 2 ? [x.shape.reduce((m, d) => m * d, 1)] : [1, ...x.shape] }); },
     (a) => { const x = pick(a); return x.shape.length === 2 ? b.emit("transpose", [x], { perm: [1, 0] }) : b.o.neg(x); },
     (a, p) => { const x = pick(a); const to = SHAPES[p % SHAPES.length]!; return b.emit("broadcast_to", [x], { shape: to }); },
-    (a, p, q) => { const x = pick(a); const y = partner(x, q); return b.o.where(b.o.greater(x, y), x, p % 2 ? y : c(0)); },
+    (a, p, q) => { const x = pick(a); const y = partner(x, q); return b.o.where(b.o.greater(x, c(0.37)), x, p % 2 ? y : c(0)); },
     (a, p, q) => {
       const x = pick(a);
       const y = pool.filter((v) => v.shape.length === 2 && x.shape.length === 2)[q % pool.length];
       if (!y) throw new Error("no operand");
       return b.emit("matmul", [x, y], { transposeA: !!(p & 1), transposeB: !!(p & 2) });
     },
-    // the shapes stabilization and simplification look for
+    // the shapes stabilization and simplification look for (last: their results are only returned)
     (a, p) => {
       const x = pick(a);
-      switch (p % 8) {
+      switch (p % 9) {
         case 0: return b.o.log(b.o.add(c(1), x));
         case 1: return b.o.sub(b.o.exp(x), c(1));
         case 2: return b.o.log(b.o.sigmoid(x));
         case 3: return b.o.log(b.o.exp(x));
-        case 4: { const e = b.o.exp(x); return b.o.log(b.o.div(e, b.emit("sum", [e], { axes: x.shape.length ? [x.shape.length - 1] : [], keepDims: true }))); }
+        // (over an axis longer than 1: a softmax of one element is exactly 1 in f32, the log-softmax
+        // form only to rounding, and a log or pow of that difference is a singularity, not a bug)
+        case 4: {
+          if (!(x.shape[x.shape.length - 1]! > 1)) throw new Error("softmax over one element");
+          const e = b.o.exp(x);
+          return b.o.log(b.o.div(e, b.emit("sum", [e], { axes: [x.shape.length - 1], keepDims: true })));
+        }
         case 5: return b.o.neg(b.o.neg(b.o.mul(b.o.add(x, c(0)), c(1))));
         case 6: return b.emit("cast", [b.emit("cast", [x], { dtype: "f64" })], { dtype: "f32" });
-        default: return b.emit("sum", [b.emit("broadcast_to", [x], { shape: [2, ...x.shape] })], { axes: [0], keepDims: false });
+        case 7: return b.emit("sum", [b.emit("broadcast_to", [x], { shape: [2, ...x.shape] })], { axes: [0], keepDims: false });
+        // 1/x tells -0 from +0 (-Inf vs +Inf): rewrites must keep signed zeros
+        default: return b.o.div(c(1), x);
       }
     },
   ];
+  const terminal: Value[] = [];
   for (const [f, a, p, q] of instrs) {
     try {
-      pool.push(families[f % families.length]!(a, p, q));
+      const k = f % families.length;
+      (k === families.length - 1 ? terminal : pool).push(families[k]!(a, p, q));
     } catch {
       // an ill-typed pick: skip it
     }
   }
   const fresh = pool.slice(inShapes.length + (st ? 1 : 0));
-  b.output(...(fresh.length ? fresh.slice(-3) : [pool[0]!]));
+  b.output(...(fresh.length ? fresh.slice(-3) : [pool[0]!]), ...terminal);
   if (st) {
     const same = fresh.filter((v) => sameShape(v.shape, st.shape) && v.dtype === "f32");
     if (same.length) b.assign(st, same[same.length - 1]!);
@@ -87,8 +102,10 @@ function err(v: number, t: number): number {
  * Same results within float tolerance. Where they differ beyond it, the rewritten graph must be
  * at least as close to the float64 evaluation of the original: stabilization exists to change
  * results that f32 got wrong, and rounding-order changes (n*x for x+...+x) may move the last bits.
+ * With `overflowFree` (stabilizing passes), a result the original computation overflowed to a
+ * NaN or Inf even in float64, and not because an input was NaN, may become finite.
  */
-function check(before: Graph, after: Graph, seed: number, special: number): void {
+function check(before: Graph, after: Graph, seed: number, special: number, overflowFree = false): void {
   const r = rng(seed);
   const ins = before.inputs.map((v) => arrayFor(v.type, r, special));
   const st = before.state.map((s) => arrayFor(s.value.type, r, special));
@@ -96,14 +113,22 @@ function check(before: Graph, after: Graph, seed: number, special: number): void
   const a = flat(interpret(before, ins, st));
   const b = flat(interpret(after, ins, st));
   let truth: number[][] | undefined;
+  let noNaN: number[][] | undefined;
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < a[i]!.length; j++) {
       const x = a[i]![j]!;
       const y = b[i]![j]!;
+      // exact passes keep the sign of a zero too (1/x tells them apart); stabilizing ones may not (log1p(-0) is -0, log(1 + -0) is +0)
+      if (!overflowFree && x === 0 && y === 0 && Object.is(x, -0) !== Object.is(y, -0)) throw new Error(`result ${i}[${j}]: before ${Object.is(x, -0) ? "-0" : "0"}, after ${Object.is(y, -0) ? "-0" : "0"}\n--- before\n${print(before, { locs: false })}\n--- after\n${print(after, { locs: false })}`);
       if (close(y, x, 1e-4, 1e-5)) continue;
       truth ??= flat(interpret(before, ins, st, { f64: true }));
       const t = truth[i]![j]!;
-      const ok = err(y, t) <= err(x, t) + 1e-5 + 1e-4 * Math.abs(t);
+      let ok = err(y, t) <= err(x, t) + 1e-5 + (Number.isFinite(t) ? 1e-4 * Math.abs(t) : 0);
+      if (!ok && overflowFree && !Number.isFinite(x) && !Number.isFinite(t)) {
+        const clean = (a: { dtype: string; shape: readonly number[]; data: ArrayLike<number> }) => ({ ...a, data: Float32Array.from(a.data, (v) => (Number.isNaN(v) ? 0 : v)) });
+        noNaN ??= flat(interpret(before, ins.map((a) => (a.dtype === "f32" ? clean(a) : a)) as typeof ins, st.map(clean) as typeof st));
+        ok = !Number.isFinite(noNaN[i]![j]!);
+      }
       if (!ok) throw new Error(`result ${i}[${j}]: before ${x}, after ${y}, float64 ${t}\n--- before\n${print(before, { locs: false })}\n--- after\n${print(after, { locs: false })}`);
     }
   }
@@ -129,8 +154,9 @@ describe("every pass preserves results on random graphs", () => {
         fc.property(graphArb, ({ instrs, shapes, state, seed, special }) => {
           const g = buildRandom(instrs, shapes.map((i) => SHAPES[i]!), state);
           const out = runPasses(g, passes, makeContext({ verify: true })).graph;
-          check(g, out, seed, special);
-          check(g, out, seed + 1, 0);
+          const stabilizing = name === "stabilize" || name === "default pipeline";
+          check(g, out, seed, special, stabilizing);
+          check(g, out, seed + 1, 0, stabilizing);
         }),
         { numRuns: name === "default pipeline" ? 200 : 80 },
       );
