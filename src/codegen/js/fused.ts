@@ -219,12 +219,13 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
   // loop point; loads come before stores at each point, and a reduced output is stored after its row)
   const inplace: [number, number][] = [];
   const sig = (a: Access): string => `${a.offset}|${a.strides.join(",")}`;
-  spec.inputs.forEach((_, i) => {
+  spec.inputs.forEach((v, i) => {
     const mine = new Set(accesses.filter((a) => a.array === names.inputs[i]).map(sig));
     if (mine.size !== 1) return;
     const only = [...mine][0]!;
     outAccess.forEach((k, j) => {
-      if (sig(accesses[k]!) === only) inplace.push([i, j]);
+      // and the same element width, or element i of the two views would be different bytes
+      if (sig(accesses[k]!) === only && BYTES[v.dtype] === BYTES[spec.outputs[j]!.dtype]) inplace.push([i, j]);
     });
   });
   return { text: nest.print(), inplace, statics };

@@ -102,7 +102,6 @@ export function planMemory(
     let best = -1;
     for (const b of free) if (buffers[b]! >= bytes && (best < 0 || buffers[b]! < buffers[best]!)) best = b;
     if (best < 0) {
-      // grow the largest free buffer rather than add one, when some buffer is free
       buffers.push(bytes);
       refs.push(0);
       return buffers.length - 1;

@@ -127,9 +127,8 @@ export class Nest {
   /** Reads access `k` (deduplicated): `const name = array[index]` at the access's level. */
   load(k: number, name?: string): Ref {
     const level = this.levelOf(k);
-    const key = `${this.arrays[k]}@${k}`;
     const sig = `${this.arrays[k]}|${this.offsets[k]}|${this.cstrides[k]!.join(",")}`;
-    const hit = this.loads.get(sig) ?? this.loads.get(key);
+    const hit = this.loads.get(sig);
     if (hit) return hit;
     const n = name ?? `a${this.tmp++}`;
     this.pre.push({ level, text: `const ${n} = ${this.arrays[k]}[${this.index(k, level)}];` });

@@ -87,9 +87,22 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
   L.push("", "// memory plan: buffers allocated once, reused by every step");
   plan.buffers.forEach((b, i) => L.push(`const B${i} = new ArrayBuffer(${b});`));
   let sourceBytes = 0;
+  // when each array is written and last read: the kernels between which its buffer is taken
+  const span = new Map<Value, [number, number]>();
+  low.kernels.forEach((k, i) => {
+    for (const v of [...k.outs, ...(k.temps ?? [])]) span.set(root(v), [i, i]);
+    for (const v of k.ins) {
+      const s = span.get(root(v));
+      if (s) s[1] = i;
+    }
+  });
+  const lifetime = (v: Value): string => {
+    const s = span.get(v);
+    return !s ? "" : g.outputs.some((o) => root(o) === v) ? `, k${s[0]} to the end` : `, k${s[0]}..k${s[1]}`;
+  };
   for (const [v, h] of plan.home) {
     if (!used.has(v)) continue;
-    const what = `// ${namer.name(v).startsWith("%?") ? "" : namer.name(v) + ": "}${v.dtype}[${v.shape}]`;
+    const what = `// ${namer.name(v).startsWith("%?") ? "" : namer.name(v) + ": "}${v.dtype}[${v.shape}]${h.kind === "pool" ? lifetime(v) : ""}`;
     if (h.kind === "pool") L.push(`const ${names.name(v)} = new ${ARRAY_CTOR[v.dtype]}(B${h.buffer}, 0, ${sizeOf(v.shape)}); ${what}`);
     else if (h.kind === "source") {
       L.push(`const ${names.name(v)} = ${low.sources.get(v)}; ${what}`);
@@ -97,6 +110,10 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
     }
   }
   for (const [name, init] of low.statics) L.push(`const ${name} = ${init};`);
+  const inPlace = plan.inPlace.map((i) => JSON.stringify(g.state[i]!.name));
+  const copied = plan.copies.map((c) => JSON.stringify(g.state[c.state]!.name));
+  if (inPlace.length) L.push(commentSafe(`// state updated in place by its kernel: ${inPlace.join(", ")}`));
+  if (copied.length) L.push(commentSafe(`// state copied in at the end of the step (its old value is still read): ${copied.join(", ")}`));
   for (const s of plan.snapshots) L.push(`const ${names.name(s)}_old = new ${ARRAY_CTOR[s.dtype]}(${sizeOf(s.shape)}); // old value of state ${namer.name(s)}`);
   if (opts.profile) L.push(`const prof = new Float64Array(${low.kernels.length});`);
 
