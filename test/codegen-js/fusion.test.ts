@@ -201,3 +201,55 @@ describe("regions the emitter refuses", () => {
     checkAgainstInterpreter(g, inputs, state);
   });
 });
+
+describe("hand-built regions with tricky alignment", () => {
+  /** One fusion node around `make(body, inputs)`; the graph returns its outputs. */
+  function region(kind: string, ins: { dtype: "f32"; shape: number[] }[], make: (b: G.ir.Builder, xs: G.ir.Value[]) => G.ir.Value[]): Graph {
+    const body = new G.ir.Builder("body");
+    const bx = ins.map((t) => body.input(t));
+    body.output(...make(body, bx));
+    const b = new G.ir.Builder("outer");
+    const xs = ins.map((t) => b.input(t));
+    b.output(...b.emitMulti("fusion", xs, { kind, name: "tricky" }, undefined, body.finish()));
+    return b.finish();
+  }
+  const check = (g: Graph, seed: number) => {
+    const { inputs } = argsFor(g, seed);
+    checkAgainstInterpreter(g, inputs);
+    expect(compileNotes({ traced: g })).toEqual([]);
+  };
+
+  it("a [4] input broadcast over the reduced axis in the prologue, another [4] over the kept axis after", () => {
+    const g = region("reduce", [{ dtype: "f32", shape: [4, 4] }, { dtype: "f32", shape: [4] }, { dtype: "f32", shape: [4] }], (b, [x, e, r]) => {
+      const s = b.emit("sum", [b.o.mul(x!, e!)], { axes: [1], keepDims: false });
+      return [b.o.add(s, r!)];
+    });
+    check(g, 1);
+  });
+
+  it("keepDims reductions with a [4,1] epilogue input, two reductions and a prologue output", () => {
+    const g = region("reduce", [{ dtype: "f32", shape: [4, 6] }, { dtype: "f32", shape: [4, 1] }], (b, [x, c]) => {
+      const e = b.o.exp(b.o.sub(x!, c!));
+      const s = b.emit("sum", [e], { axes: [1], keepDims: true });
+      const m = b.emit("max", [e], { axes: [1], keepDims: true });
+      return [e, b.o.div(s, b.o.add(m, c!))];
+    });
+    check(g, 2);
+  });
+
+  it("a reduction over the leading axes of a 3-D domain with a broadcast middle input", () => {
+    const g = region("reduce", [{ dtype: "f32", shape: [3, 4, 5] }, { dtype: "f32", shape: [4, 1] }], (b, [x, c]) => {
+      const s = b.emit("sum", [b.o.mul(x!, c!)], { axes: [0, 1], keepDims: false });
+      return [b.o.sqrt(b.o.abs(s))];
+    });
+    check(g, 3);
+  });
+
+  it("a matmul epilogue with a broadcast input and two outputs, one in the product's place", () => {
+    const g = region("matmul", [{ dtype: "f32", shape: [2, 3, 4] }, { dtype: "f32", shape: [4, 5] }, { dtype: "f32", shape: [3, 1] }], (b, [a, w, c]) => {
+      const p = b.emit("matmul", [a!, w!], { transposeA: false, transposeB: false });
+      return [b.o.tanh(b.o.add(p, c!)), b.o.mul(p, 2)];
+    });
+    check(g, 4);
+  });
+});
