@@ -65,11 +65,11 @@ export const loweringOf = (g: Graph): Lowered | undefined => reports.get(g);
 
 /** Lowers a traced graph through every stage, with statistics and decision notes. */
 export function lower(traced: Graph, opts: PipelineOptions = {}): Lowered {
-  const grad = expandGradients(traced);
-  if (opts.verify && grad !== traced) verify(grad);
   const p = PIPELINES[opts.pipeline ?? "default"];
   if (!p) throw new UsageError(`unknown pipeline '${opts.pipeline}' (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
-  const ctx: PassContext = makeContext(opts);
+  const ctx: PassContext = makeContext({ ...opts, verify: opts.verify ?? process.env["GRAFT_VERIFY"] === "1" });
+  const grad = expandGradients(traced);
+  if (ctx.options.verify && grad !== traced) verify(grad);
   const optimized = runPasses(grad, p.optimize, ctx).graph;
   const fused = runPasses(optimized, p.fuse, ctx).graph;
   const out: Lowered = { stages: { traced, grad, optimized, fused }, stats: ctx.stats, notes: ctx.notes };

@@ -113,6 +113,8 @@ export interface Rule {
   readonly to: (m: Match, env: RuleEnv) => Value | undefined;
   /** Only when this option is on (e.g. fastMath). */
   readonly onlyIf?: (opts: PassOptions) => boolean;
+  /** Only on graphs where this holds (checked once per sweep), e.g. "autodiff is done". */
+  readonly graphIf?: (g: Graph) => boolean;
 }
 
 /** A rule-driven pass: walks nodes in order and replaces a node's (single) output by the first rule that fires. */
@@ -129,6 +131,7 @@ export interface RewriteResult {
  */
 export function applyRules(g: Graph, rules: readonly Rule[], opts: PassOptions): RewriteResult {
   const fired = new Map<string, number>();
+  const active = new Set(rules.filter((r) => (!r.onlyIf || r.onlyIf(opts)) && (!r.graphIf || r.graphIf(g))));
   // use counts of the old graph, carried to the new values that stand for them
   const oldUses = new Map<Value, number>();
   const bump = (v: Value) => oldUses.set(v, (oldUses.get(v) ?? 0) + 1);
@@ -149,7 +152,7 @@ export function applyRules(g: Graph, rules: readonly Rule[], opts: PassOptions):
     const env: RuleEnv = { b, opts, node: copy.def!, uses };
     let result = copy;
     for (const r of rules) {
-      if (r.onlyIf && !r.onlyIf(opts)) continue;
+      if (!active.has(r)) continue;
       const m = match(r.pat, copy);
       if (!m) continue;
       const out = r.to(m, env);

@@ -5,7 +5,8 @@
  * `onlyIf: fastMath` and off by default: x*0 -> 0 (NaN*0 is NaN, Inf*0 is NaN), x-x -> 0, and
  * x + (+0) -> x (-0 + +0 is +0, and 1/x then tells +Inf from -Inf; x + (-0) -> x is always exact).
  */
-import { isFloat, numStr, opDef, sameShape, sizeOf, type DType, type Node, type OpName, type Value } from "../ir/index.js";
+import { isFloat, numStr, opDef, sameShape, sizeOf, type DType, type Graph, type Node, type OpName, type Value } from "../ir/index.js";
+import { CUSTOM_GRAD, GRAD_MARKER } from "./grad.js";
 import { K, any, op, opB, rulePass, splatOf, x, y, type Match, type Rule, type RuleEnv } from "./rewrite.js";
 
 const rule = (name: string, why: string, pat: Rule["pat"], to: Rule["to"], onlyIf?: Rule["onlyIf"]): Rule => ({ name, why, pat, to, ...(onlyIf ? { onlyIf } : {}) });
@@ -94,6 +95,9 @@ function reduceOfBroadcast(m: Match, env: RuleEnv): Value | undefined {
   return asSum(b, r, how === "same" || count === 1 ? v : b.o.mul(v, b.constant(count, src.dtype)));
 }
 
+/** No gradient marker is left to expand: only then is a gradient barrier just the identity. */
+const autodiffDone = (g: Graph): boolean => !g.nodes.some((n) => n.op === GRAD_MARKER || n.op === CUSTOM_GRAD);
+
 export const SIMPLIFY_RULES: readonly Rule[] = [
   // identities: the unit of an op leaves the other operand unchanged
   ...UNITS.map((u) => rule(`${u.op}(x, ${numStr(u.unit)}) -> x`, "the unit of the op", op(u.op, x, K(u.unit)), (m) => m.v["x"])),
@@ -124,7 +128,7 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
   rule("broadcast_to(x) -> x when the shape is unchanged", "a no-op", op("broadcast_to", x), (m) => m.v["x"]),
   rule("cast(x) -> x when the dtype is unchanged", "a no-op", op("cast", x), (m) => m.v["x"]),
   rule("transpose(x, identity) -> x", "a no-op", opB("t", "transpose", [x], (n) => isIdentityPerm(permOf(n))), (m) => m.v["x"]),
-  rule("stop_gradient(x) -> x", "after autodiff a gradient barrier is the identity", { kind: "barrier", args: [x] }, (m) => m.v["x"]),
+  { ...rule("stop_gradient(x) -> x", "after autodiff a gradient barrier is the identity", { kind: "barrier", args: [x] }, (m) => m.v["x"]), graphIf: autodiffDone },
   // chains of movement collapse into one
   rule("transpose(transpose(x, p), q) -> transpose(x, p∘q)", "one data movement instead of two",
     opB("o", "transpose", [opB("i", "transpose", [x])]), (m, e) => {
