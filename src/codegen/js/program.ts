@@ -150,7 +150,7 @@ export function generateJs(g: Graph, opts: JsProgramOptions = {}): JsProgram {
   const snap = new Set(plan.snapshots);
   for (const c of plan.copies) {
     const from = snap.has(c.from) ? `${names.name(c.from)}_old` : arr(c.from);
-    S.push(`${stateName(c.state)}.set(${from}); // assign ${JSON.stringify(g.state[c.state]!.name)}`);
+    S.push(`${stateName(c.state)}.set(${from}); ${commentSafe(`// assign ${JSON.stringify(g.state[c.state]!.name)}`)}`);
   }
   S.push(`return [${g.outputs.map((_, i) => `r${i}`).join(", ")}];`);
   L.push(indent(S.join("\n")), "}");
