@@ -11,7 +11,7 @@
 import { IndentationText, Project, VariableDeclarationKind, ts, type SourceFile } from "ts-morph";
 import { UsageError, type Graph, type NDArray } from "../../ir/index.js";
 import { generateJs } from "./program.js";
-import { ARRAY_CTOR } from "./text.js";
+import { ARRAY_CTOR, commentSafe } from "./text.js";
 
 export interface AotEmitOptions {
   /** "ts" (default) or "js" (ES module). */
@@ -109,7 +109,7 @@ export function emitAotModule(g: Graph, opts: AotEmitOptions): string {
     isExported: true,
     docs: [init ? "Fresh copies of the state values captured when this module was written." : "No state values were captured when this module was written."],
     statements: init
-      ? [`return [`, ...init.map((a, i) => `  rt.fromBase64(${JSON.stringify(base64(a))}, new ${ARRAY_CTOR[a.dtype]}(${a.data.length})), // ${JSON.stringify(sig.state[i]!.name)}`), `];`]
+      ? [`return [`, ...init.map((a, i) => `  rt.fromBase64(${JSON.stringify(base64(a))}, new ${ARRAY_CTOR[a.dtype]}(${a.data.length})), ${commentSafe(`// ${JSON.stringify(sig.state[i]!.name)}`)}`), `];`]
       : [`throw new Error("this module was written without initial state; pass your own arrays to run()");`],
   });
   // JS: a single-file transpile (no type checking: the kernels are plain JS already)
