@@ -184,3 +184,36 @@ export function candidates(nodes: readonly Node[], groupable: (n: Node) => boole
   const rank = (c: Candidate) => (c.how === "vertical" ? 0 : 1);
   return out.sort((p, q) => rank(p) - rank(q) || q.score - p.score || index.get(p.b)! - index.get(q.b)! || index.get(p.a)! - index.get(q.a)!);
 }
+
+/**
+ * Checks one `fusion` node against the contract in src/ir/ops/region.ts (what codegens rely on):
+ * its body holds only elementwise ops, combiner reductions and at most one matmul, plus splat
+ * constants and views of body inputs; the ops form one legal kernel of the declared kind; every
+ * output has the shape of the loop that writes it. Returns the problem, or undefined.
+ */
+export function kernelProblem(n: Node): string | undefined {
+  const body = n.body;
+  if (!body) return "a fusion node without a body";
+  const inputs = new Set(body.inputs);
+  const views = new Set<Value>(inputs);
+  const ops: Node[] = [];
+  for (const m of body.nodes) {
+    const role = roleOf(m);
+    if (role === "splat") continue;
+    if (role === "view") {
+      if (!views.has(m.inputs[0]!)) return `${m.op} of a computed value inside kernel "${String(n.attrs["name"])}"`;
+      views.add(m.outputs[0]!);
+      continue;
+    }
+    if (role === "opaque") return `${m.op} cannot be inside a kernel`;
+    if (role === "matmul" && m.inputs.some((v) => !inputs.has(v))) return "a matmul operand is not a body input";
+    ops.push(m);
+  }
+  const outs = new Set(body.outputs);
+  const users = (v: Value): (Node | "out")[] => [...body.nodes.filter((m) => m.inputs.includes(v)), ...(outs.has(v) ? ["out" as const] : [])];
+  if (body.outputs.some((v) => !v.def || !ops.includes(v.def))) return "an output is not computed by the kernel's ops";
+  const verdict = shapeOf(ops, { users, matmulEpilogues: true, recomputeBudget: Infinity });
+  if (!verdict.ok) return verdict.reason;
+  if (verdict.shape.kind !== n.attrs["kind"]) return `declared kind "${String(n.attrs["kind"])}" but the body is a ${verdict.shape.kind} kernel`;
+  return undefined;
+}

@@ -5,10 +5,10 @@
  * few ops that are kernels of their own (gather, transpose copies, argmax, random), plus
  * constants and views. See src/ir/ops/region.ts for what a body may contain.
  */
-import { Builder, Namer, type Graph, type Node, type Value } from "../ir/index.js";
+import { Builder, Namer, VerifyError, type Graph, type Node, type Value } from "../ir/index.js";
 import type { FusionKind } from "../ir/ops/region.js";
 import { eliminateDeadCode } from "./dce.js";
-import { candidates, roleOf, shapeOf, type GroupShape, type LegalityEnv } from "./fuse-rules.js";
+import { candidates, kernelProblem, roleOf, shapeOf, type GroupShape, type LegalityEnv } from "./fuse-rules.js";
 import type { Pass, PassContext, PassOptions } from "./pass.js";
 
 /** One kernel of the plan. */
@@ -185,17 +185,22 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
     const body = new Builder(kernelName(k.nodes));
     const inner = new Map<Value, Value>();
     const outerIns: Value[] = [];
-    /** The body's version of v: a member's result, a copied splat, a view of an input, or a new input. */
-    const bodyValue = (v: Value): Value => {
+    const bodyInputs = new Set<Value>();
+    /**
+     * The body's version of v: a member's result, a copied splat, a view of an input, or a new
+     * input. A matmul's operands are always plain inputs (`asInput`): its loop reads them in tiles.
+     */
+    const bodyValue = (v: Value, asInput = false): Value => {
       const hit = inner.get(v);
-      if (hit) return hit;
+      if (hit && (!asInput || bodyInputs.has(hit))) return hit;
       const d = v.def;
       let r: Value;
-      const role = d ? roleOf(d) : "opaque";
+      const role = d && !asInput ? roleOf(d) : "opaque";
       if (d && role === "splat") r = body.emit(d.op, [], d.attrs as never);
       else if (d && role === "view") r = body.emit(d.op, [bodyValue(d.inputs[0]!)], d.attrs as never);
       else {
         r = body.input(v.type);
+        bodyInputs.add(r);
         outerIns.push(get(v));
       }
       inner.set(v, r);
@@ -203,7 +208,8 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
     };
     for (const n of k.nodes) {
       body.loc = n.loc;
-      const outs = body.emitMulti(n.op, n.inputs.map((v) => (v.def && members.has(v.def) ? inner.get(v)! : bodyValue(v))), n.attrs as never, n.loc);
+      const tiled = roleOf(n) === "matmul";
+      const outs = body.emitMulti(n.op, n.inputs.map((v) => (v.def && members.has(v.def) ? inner.get(v)! : bodyValue(v, tiled))), n.attrs as never, n.loc);
       n.outputs.forEach((o, i) => inner.set(o, outs[i]!));
     }
     const exported = k.nodes.flatMap((n) => n.outputs.filter((v) => usedOutside(k, v)));
@@ -219,6 +225,16 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   return eliminateDeadCode(b.finish());
 }
 
+/** Throws a VerifyError naming the first fusion node of `g` that breaks the kernel contract (see kernelProblem). */
+export function checkFused(g: Graph): Graph {
+  for (const n of g.nodes) {
+    if (n.op !== "fusion") continue;
+    const why = kernelProblem(n);
+    if (why) throw new VerifyError(`fusion contract: kernel "${String(n.attrs["name"])}": ${why}`);
+  }
+  return g;
+}
+
 /** Fusion as a pass; the plan's decisions go to `ctx.notes.fuse` for `explain`. */
 export const fuse: Pass = {
   name: "fuse",
@@ -226,6 +242,7 @@ export const fuse: Pass = {
   run: (g: Graph, ctx: PassContext) => {
     const plan = planFusion(g, ctx.options);
     ctx.notes.set("fuse", [...plan.merges, ...plan.refusals]);
-    return buildFused(g, plan);
+    const out = buildFused(g, plan);
+    return ctx.options.verify ? checkFused(out) : out;
   },
 };
