@@ -215,5 +215,6 @@ export function kernelProblem(n: Node): string | undefined {
   const verdict = shapeOf(ops, { users, matmulEpilogues: true, recomputeBudget: Infinity });
   if (!verdict.ok) return verdict.reason;
   if (verdict.shape.kind !== n.attrs["kind"]) return `declared kind "${String(n.attrs["kind"])}" but the body is a ${verdict.shape.kind} kernel`;
+  if (verdict.shape.kind === "matmul" && roleOf(body.nodes[0]!) !== "matmul") return "a matmul kernel's body must start with its matmul";
   return undefined;
 }

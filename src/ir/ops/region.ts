@@ -28,7 +28,7 @@
  *   Ops are either before the reductions ("prologue", on the domain shape, not reading any
  *   reduction) or after (on the reduced shape). Prologue values may also be outputs, of the
  *   domain shape: the loop visits each domain element once and writes them as it goes.
- * - "matmul": the epilogue may read other body inputs (broadcast to the output shape) and have
+ * - "matmul": the matmul is the body's first node; the epilogue may read other body inputs (broadcast to the output shape) and have
  *   several outputs (an optimizer update writes m, v and the parameter from the dW tile); the
  *   matmul's own result is an output only when something outside uses it.
  * - Several outputs of any kind are listed in body order; a value is output once.
