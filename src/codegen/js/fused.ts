@@ -62,11 +62,27 @@ interface View {
   readonly strides: readonly number[];
 }
 
+/**
+ * A window of rows [base, base + rows) of the domain's first axis: the loops cover only those rows,
+ * full-size arrays are read and written at an offset of `base` rows, and the `local` inputs hold
+ * just the window (a matmul epilogue run block by block on a product that is never whole).
+ */
+export interface RowWindow {
+  readonly rows: number;
+  readonly base: string;
+  readonly local: ReadonlySet<number>;
+}
+
 /** Emits a body as one loop nest over its domain. Throws Unsupported for bodies outside the fused-stage contract. */
-export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
+export function emitLoopBody(spec: BodySpec, names: BodyNames, window?: RowWindow): LoopBody {
   const reductions = spec.nodes.filter(isReduction);
   const first = reductions[0];
   const D: Shape = first ? first.inputs[0]!.shape : spec.outputs[0]?.shape ?? [];
+  if (window && (reductions.length || D.length === 0)) throw new Unsupported("a row window needs an elementwise body over a domain with rows");
+  const localArrays = new Set([...(window?.local ?? [])].map((i) => names.inputs[i]!));
+  // full-size arrays in a window start `base` rows in; local ones hold only the window
+  const offsetOf = (array: string, st: readonly number[]): number | string =>
+    window && !localArrays.has(array) && st[0] !== 0 ? `${window.base} * ${st[0]}` : 0;
   const axes: readonly number[] = first ? (first.attrs["axes"] as readonly number[]) : [];
   for (const r of reductions) {
     if (!sameShape(r.inputs[0]!.shape, D) || (r.attrs["axes"] as number[]).join() !== axes.join()) throw new Unsupported("reductions over different domains or axes");
@@ -103,7 +119,7 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
     shape.forEach((n, i) => {
       if (n !== 1 && view.strides[i] !== 0) st[map[i]!] = view.strides[i]!;
     });
-    accesses.push({ array: view.array, strides: st, offset: 0 });
+    accesses.push({ array: view.array, strides: st, offset: offsetOf(view.array, st) });
     return accesses.length - 1;
   };
   spec.nodes.forEach((n, ni) => {
@@ -154,7 +170,7 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
       accesses.push({ array: names.outputs[j]!, strides: st, offset: 0 });
     } else {
       if (!sameShape(o.shape, D)) throw new Unsupported(`an output of shape [${o.shape}] is not the loop's shape [${D}]`);
-      accesses.push({ array: names.outputs[j]!, strides: stridesOf(D), offset: 0 });
+      accesses.push({ array: names.outputs[j]!, strides: stridesOf(D), offset: offsetOf(names.outputs[j]!, stridesOf(D)) });
     }
     return accesses.length - 1;
   });
@@ -165,8 +181,8 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames): LoopBody {
     if (view) passAccess.set(j, access(view, o.shape, rightAlign(o.shape, allAxes)));
   });
 
-  // pass 2: statements
-  const nest = new Nest(D, reduced, accesses);
+  // pass 2: statements (a window loops over its rows only; strides stay those of the whole domain)
+  const nest = new Nest(window ? [window.rows, ...D.slice(1)] : D, reduced, accesses);
   const refs = new Map<Value, Ref>();
   const count = sizeOf(axes.map((a) => D[a]!));
   spec.nodes.forEach((n, ni) => {

@@ -90,6 +90,14 @@ function tiledTranspose(R: number, C: number, x: string, y: string): string {
   ].join("\n");
 }
 
+/** Rows [base, base + rows) of an unbatched product, into `o` (rows x n, from offset 0). */
+export function matmulRowsCall(a: Value, b: Value, t: MatmulAttrs, x: string, y: string, o: string, base: string, rows: string): { text: string; m: number; n: number } {
+  const { m, k, n } = matmulDims(a.type, b.type, t);
+  const [sAi, sAk] = t.transposeA ? [1, m] : [k, 1];
+  const [sBk, sBj] = t.transposeB ? [1, k] : [n, 1];
+  return { text: `matmul(${x}, ${base}${sAi === 1 ? "" : ` * ${sAi}`}, ${sAi}, ${sAk}, ${y}, 0, ${sBk}, ${sBj}, ${o}, 0, ${rows}, ${k}, ${n});`, m, n };
+}
+
 /** Kernels for movement, indexing and random ops: `x` names the inputs, `y` the output. */
 export function namedKernel(kernel: string, n: Node, x: readonly string[], y: string): KernelBody {
   const out = n.outputs[0]!;

@@ -8,8 +8,8 @@
 import { Namer, opDef, printNode, sameShape, sameType, sizeOf, stridesOf, UsageError, Value, type Graph, type Node } from "../../ir/index.js";
 import type { MatmulAttrs } from "../../ir/ops/index.js";
 import { emitLoopBody, isSplatConst, kernelOf, Unsupported, type BodySpec, type LoopBody } from "./fused.js";
-import { matmulCall, namedKernel } from "./kernels.js";
-import { ARRAY_CTOR, commentSafe, identSafe, num, stored } from "./text.js";
+import { matmulCall, matmulRowsCall, namedKernel } from "./kernels.js";
+import { ARRAY_CTOR, commentSafe, identSafe, indent, num, stored } from "./text.js";
 
 export interface Kernel {
   /** The JS function name, e.g. `k3_matmul_add_relu`. */
@@ -207,6 +207,11 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       const free = body.outputs.findIndex((o, j) => sameShape(o.shape, mv.shape) && o.dtype === mv.dtype && !inplace.some(([, q]) => q === j));
       if (free >= 0) target = `y${free}`;
       else {
+        // every output is written in place (an optimizer update on dW): compute the product a block
+        // of rows at a time into a small scratch and run the epilogue on each block while it is in cache
+        const [M, N] = mv.shape;
+        const RB = Math.max(4, Math.floor(16384 / Math.max(1, N!)) & ~3);
+        if (epi && mv.shape.length === 2 && M! > RB) return rowBlocked(body, M!, N!, RB, pi, inplace, local, rest);
         temps.push(mv);
         target = "w0";
       }
@@ -215,6 +220,32 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
     call.statics?.forEach((init, name) => statics.set(name, init));
     const text = [`const p = ${target}; // the product`, call.text, ...(epi ? ["// epilogue", epi.text] : [])].join("\n");
     return { body: text, temps, inplace };
+  };
+
+  /** The matmul fusion's product in row blocks of RB: matmul rows into `w0`, then the epilogue on them. */
+  const rowBlocked = (region: Graph, M: number, N: number, RB: number, pi: number[], inplace: [number, number][], local: (v: Value) => string, rest: (readonly [Value, number])[]): { body: string; temps: Value[]; inplace: [number, number][] } => {
+    const mm = region.nodes[0]!;
+    const mv = mm.outputs[0]!;
+    const bn = bodyNames(region.inputs.length, 0, local);
+    const spec: BodySpec = { inputs: [...region.inputs, mv], nodes: region.nodes.slice(1), outputs: rest.map(([o]) => o) };
+    const names = { ...bn, inputs: [...bn.inputs, "p"], outputs: rest.map(([, j]) => `y${j}`) };
+    const local1 = new Set([region.inputs.length]);
+    const whole = emitLoopBody(spec, names, { rows: RB, base: "r0", local: local1 });
+    const tail = M % RB ? emitLoopBody(spec, names, { rows: M % RB, base: "r0", local: local1 }) : undefined;
+    [whole, tail].forEach((e) => e?.statics.forEach((init, name) => statics.set(name, init)));
+    const call = matmulRowsCall(mm.inputs[0]!, mm.inputs[1]!, mm.attrs as unknown as MatmulAttrs, `x${pi[0]}`, `x${pi[1]}`, "p", "r0", "rows");
+    const scratch = new Value(-1, { dtype: mv.dtype, shape: [RB, N] });
+    const text = [
+      `const p = w0; // ${RB} rows of the product at a time`,
+      `for (let r0 = 0; r0 < ${M}; r0 += ${RB}) {`,
+      `  const rows = Math.min(${RB}, ${M} - r0);`,
+      `  // [rows x ${N}] block of ${(mm.attrs["transposeA"] ? "A^T" : "A")} . ${(mm.attrs["transposeB"] ? "B^T" : "B")}`,
+      `  ${call.text}`,
+      `  // epilogue on the block`,
+      tail ? `  if (rows === ${RB}) {\n${indent(whole.text, 4)}\n  } else {\n${indent(tail.text, 4)}\n  }` : indent(whole.text, 2),
+      `}`,
+    ].join("\n");
+    return { body: text, temps: [scratch], inplace };
   };
 
   // Assigns of a value no kernel computes (a state's old value, an input: `pv <- var`, `pg <- grad`)

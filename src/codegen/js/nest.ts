@@ -21,7 +21,8 @@ export interface Access {
   readonly array: string;
   /** One stride per domain axis, in the domain's axis order (0: not moving along that axis). */
   readonly strides: readonly number[];
-  readonly offset: number;
+  /** A constant, or an expression evaluated before the nest (e.g. a row block's start). */
+  readonly offset: number | string;
 }
 
 /** A value inside the loop body: its text (a name or literal) and the loop depth it needs. */
@@ -43,7 +44,7 @@ export class Nest {
   readonly outerLoops: number;
   /** For each registered access: collapsed strides (one per loop). */
   private readonly cstrides: number[][];
-  private readonly offsets: number[];
+  private readonly offsets: (number | string)[];
   private readonly arrays: string[];
   private readonly pre: Stmt[] = [];
   private readonly post: string[] = [];
