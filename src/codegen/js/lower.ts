@@ -245,7 +245,8 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       tail ? `  if (rows === ${RB}) {\n${indent(whole.text, 4)}\n  } else {\n${indent(tail.text, 4)}\n  }` : indent(whole.text, 2),
       `}`,
     ].join("\n");
-    return { body: text, temps: [scratch], inplace };
+    // the matmul of a later block still reads its operands whole: never write over them in place
+    return { body: text, temps: [scratch], inplace: inplace.filter(([i]) => !pi.includes(i)) };
   };
 
   // Assigns of a value no kernel computes (a state's old value, an input: `pv <- var`, `pg <- grad`)
