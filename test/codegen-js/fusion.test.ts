@@ -275,4 +275,13 @@ describe("matmul updates in row blocks", () => {
     expect(src).toMatch(/if \(rows === 4\)/);
     expect(src).not.toMatch(/\.set\(/);
   });
+
+  it("an update of the matmul's own operand is not written in place while later blocks still read it", () => {
+    const a = new G.Tensor({ nd: randomArray({ dtype: "f32", shape: [10, 10] }, "float", rng(31)) });
+    const make = () => {
+      const w = G.variable(new G.Tensor({ nd: randomArray({ dtype: "f32", shape: [10, 4096] }, "float", rng(32)) }), { name: "w" });
+      return { step: (x: G.Tensor) => void w.assign(w.sub(G.matmul(x, w).mul(0.1))), vars: [w] };
+    };
+    expect(sameAsInterpreter(make, [a], 2)).toMatch(/4 rows of the product at a time/);
+  });
 });
