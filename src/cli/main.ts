@@ -5,6 +5,7 @@ import { ScriptFailed } from "./session.js";
 import { dumpCommand, dumpHelp, dumpOptions } from "./dump.js";
 import { explainCommand, explainHelp, explainOptions } from "./explain.js";
 import { gradcheckCommand, gradcheckHelp, gradcheckOptions } from "./gradcheck.js";
+import { aotCommand, aotHelp, aotOptions } from "./aot.js";
 
 const runHelp = `graft run — run a TypeScript (or JavaScript) script
 
@@ -27,6 +28,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   dump: { summary: "show every stage of what a script compiled, as text, JSON, DOT or SVG", help: dumpHelp, options: dumpOptions, run: dumpCommand },
   explain: { summary: "fusion decisions, memory plan and kernel statistics", help: explainHelp, options: explainOptions, run: explainCommand },
   gradcheck: { summary: "check the gradients of a script's compiled functions numerically", help: gradcheckHelp, options: gradcheckOptions, run: gradcheckCommand },
+  aot: { summary: "write a compiled step as a standalone module (no compiler needed to run it)", help: aotHelp, options: aotOptions, run: aotCommand },
 };
 
 export const mainHelp = `graft — tf.function for TypeScript: inspect and check compiled training steps
