@@ -7,7 +7,7 @@
 import { pathToFileURL } from "node:url";
 import { data, fn, gradients, initializers, layers, losses, metrics, optimizers, tensor, type Tensor } from "../src/index.js";
 import { loadMnist } from "./mnist-data.js";
-import { ProgressBar } from "./progress.js";
+import { progress } from "../src/cli/progress.js";
 
 export interface MnistOptions {
   readonly epochs?: number;
@@ -91,7 +91,7 @@ export function runMnist(opts: MnistOptions = {}): MnistResult {
   log(`graft MNIST: ${trainSize} train / ${valSize} validation digits, MLP 784-${hidden}-10, Adam(${LR}), batch ${BatchSize}, backend ${train_step.backend}`);
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     log(`Epoch ${epoch} start`);
-    const bar = opts.progress === false ? undefined : new ProgressBar(train_dataset.cardinality());
+    const bar = opts.progress === false ? undefined : progress(`epoch ${epoch}`, train_dataset.cardinality() ?? 0);
     // step: one batch
     let step = 0;
     for (const [x_batch, y_batch] of train_dataset) {
@@ -103,9 +103,9 @@ export function runMnist(opts: MnistOptions = {}): MnistResult {
       else stepMs += ms;
       steps++;
       result.losses.push(loss);
-      bar?.update(step + 1, `loss ${loss.toFixed(4)}`);
+      bar?.tick(1, `loss ${loss.toFixed(4)}`);
       if (step % logEvery === 0) {
-        bar?.done();
+        bar?.clear();
         log(`Training loss at step ${step}: ${loss.toFixed(4)}`);
       }
       step++;

@@ -16,6 +16,8 @@ export interface Progress {
   tick(n?: number, note?: string): void;
   /** Sets the note without advancing. */
   note(text: string): void;
+  /** Erases a live bar so a log line can be printed; the next tick draws it again. */
+  clear(): void;
   /** Finishes: a live bar is replaced by one final line. */
   done(note?: string): void;
 }
@@ -82,6 +84,12 @@ export function progress(label: string, total: number, opts: ProgressOptions = {
     note(t: string) {
       text = t;
       draw(false);
+    },
+    clear() {
+      if (live && !silent && !finished) {
+        stream.write("\r\x1b[K");
+        lastDraw = -Infinity;
+      }
     },
     done(note?: string) {
       if (note !== undefined) text = note;
