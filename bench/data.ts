@@ -1,16 +1,8 @@
 /** @file Deterministic inputs shared by every contender: seeded PRNG, initial weights, batches. */
+import { mulberry32 as prng } from "../src/ir/random.js";
+/** The seeded PRNG every test and bench shares (mulberry32). */
+export { prng };
 
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). Same seed, same stream, on every engine. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n values uniform in [lo, hi), rounded to f32 once so every engine starts from the same bits. */
 export function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {

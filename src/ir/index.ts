@@ -8,6 +8,7 @@ export { Builder, Graph, Value, rebuild, typeStr, sameType, type Node, type Tens
 export { OPS, OP_NAMES, opDef, isOpName, type OpName, type AttrsOf, type OpDef, type OpKind } from "./ops/index.js";
 export { constAttrs, constAttrsOf } from "./ops/source.js";
 export { nd, toNested, flattenNested, type NDArray } from "./ndarray.js";
+export { mulberry32 } from "./random.js";
 export * from "./dtype.js";
 export * from "./shape.js";
 export * from "./errors.js";

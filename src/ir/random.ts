@@ -46,3 +46,18 @@ export function fillNormal(k0: number, k1: number, out: { length: number; [i: nu
     out[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
   }
 }
+
+/**
+ * mulberry32: a tiny seeded 32-bit generator, uniform in [0, 1), for host-side choices (shuffles,
+ * initial weights, test data). Not for tensors: those use the counter-based Threefry above.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

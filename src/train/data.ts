@@ -4,6 +4,9 @@ import { Tensor } from "../dsl/index.js";
 import { asInputArray, isTensorInput } from "../dsl/inputs.js";
 import { flatten, unflatten, type TreeDef } from "../dsl/pytree.js";
 import { allocStorage, flattenNested, nd, sameShape, ShapeError, shapeStr, sizeOf, UsageError, type NDArray } from "../ir/index.js";
+import { mulberry32 } from "../ir/random.js";
+/** The seeded generator `shuffle` uses, for user code that wants the same stream (mulberry32). */
+export { mulberry32 };
 
 /** What fromTensorSlices accepts: a tensor-like (Tensor, typed array, nested numbers, tfjs tensor) or a tuple/object of them. */
 export type Sliceable = unknown;
@@ -244,14 +247,3 @@ function mix(seed: number, pass: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** mulberry32: a small, fast, well-mixed 32-bit generator; deterministic on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -4,18 +4,10 @@ import {
   Builder, fromJSON, interpret, nd, parse, print, toJSON, verify,
   type DType, type Graph, type NDArray, type OpName,
 } from "../../src/ir/index.js";
+import { mulberry32 as rng } from "../../src/ir/random.js";
+/** The seeded PRNG every test and bench shares (mulberry32). */
+export { rng };
 
-/** mulberry32: a tiny seeded PRNG so every random input is reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 

@@ -1,17 +1,9 @@
 /** @file Shared helpers for pass tests: seeded inputs with NaN/Inf, and a tolerance compare that knows non-finite values. */
 import { interpret, nd, sizeOf, type Graph, type NDArray, type TensorType } from "../../src/ir/index.js";
+import { mulberry32 as rng } from "../../src/ir/random.js";
+/** The seeded PRNG every test and bench shares (mulberry32). */
+export { rng };
 
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0];
 

@@ -1,6 +1,8 @@
 /** @file Shared test helpers for the training library: seeded data, closeness checks, tfjs setup. */
 import * as tf from "@tensorflow/tfjs";
 import { expect } from "vitest";
+/** The seeded PRNG every test and bench shares (mulberry32). */
+export { mulberry32 as rng } from "../../src/ir/random.js";
 
 let ready: Promise<void> | undefined;
 /** tfjs on its cpu backend (the oracle). */
@@ -10,17 +12,6 @@ export async function tfReady(): Promise<typeof tf> {
   return tf;
 }
 
-/** A small deterministic generator (mulberry32) so test data never depends on Math.random. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** n numbers uniform in [lo, hi). */
 export function uniform(r: () => number, n: number, lo = -1, hi = 1): Float32Array {
