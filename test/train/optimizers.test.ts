@@ -105,7 +105,11 @@ describe("optimizer machinery", () => {
     const exp = new optimizers.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
     const stair = new optimizers.ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, staircase: true });
     const cosd = new optimizers.CosineDecay({ initialLearningRate: 0.1, decaySteps: 20, alpha: 0.1 });
+    const inv = new optimizers.InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, staircase: true });
+    const inv2 = optimizers.InverseTimeDecay.fromConfig(inv.getConfig());
+    expect(() => new optimizers.InverseTimeDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 })).toThrow("InverseTimeDecay: decaySteps must be > 0");
     for (const s of [0, 5, 15, 30]) {
+      expect(inv2.apply(s).item()).toBeCloseTo(0.1 / (1 + 0.5 * Math.floor(s / 10)), 6);
       expect(exp.apply(s).item()).toBeCloseTo(0.1 * 0.5 ** (s / 10), 6);
       expect(stair.apply(s).item()).toBeCloseTo(0.1 * 0.5 ** Math.floor(s / 10), 6);
       const c = 0.5 * (1 + Math.cos((Math.PI * Math.min(s, 20)) / 20));

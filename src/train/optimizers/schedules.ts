@@ -19,35 +19,52 @@ export abstract class LearningRateSchedule {
   }
 }
 
-export interface ExponentialDecayOptions {
+export interface RateDecayOptions {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   /** Decay in whole intervals (floor(step / decaySteps)) instead of continuously. */
   readonly staircase?: boolean;
 }
+export type ExponentialDecayOptions = RateDecayOptions;
+export type InverseTimeDecayOptions = RateDecayOptions;
 
-/** lr(step) = initial * decayRate ^ (step / decaySteps)  (Keras's ExponentialDecay). */
-export class ExponentialDecay extends LearningRateSchedule {
+/** The decays driven by p = step / decaySteps (floored with `staircase`) and a decay rate. */
+abstract class RateDecay extends LearningRateSchedule {
   readonly initialLearningRate: number;
   readonly decaySteps: number;
   readonly decayRate: number;
   readonly staircase: boolean;
-  constructor(o: ExponentialDecayOptions) {
+  constructor(o: RateDecayOptions) {
     super();
-    if (!(o.decaySteps > 0)) throw new UsageError(`ExponentialDecay: decaySteps must be > 0, got ${o.decaySteps}`);
+    if (!(o.decaySteps > 0)) throw new UsageError(`${new.target.name}: decaySteps must be > 0, got ${o.decaySteps}`);
     this.initialLearningRate = o.initialLearningRate;
     this.decaySteps = o.decaySteps;
     this.decayRate = o.decayRate;
     this.staircase = o.staircase ?? false;
   }
+  /** The rate as a function of p = step / decaySteps. */
+  protected abstract decay(p: Tensor): Tensor;
   call(step: Tensor): Tensor {
-    let p = step.div(this.decaySteps);
-    if (this.staircase) p = floor(p);
-    return pow(scalar(this.decayRate), p).mul(this.initialLearningRate);
+    const p = step.div(this.decaySteps);
+    return this.decay(this.staircase ? floor(p) : p);
   }
   getConfig(): Config {
     return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
+  }
+}
+
+/** lr(step) = initial * decayRate ^ (step / decaySteps)  (Keras's ExponentialDecay). */
+export class ExponentialDecay extends RateDecay {
+  protected decay(p: Tensor): Tensor {
+    return pow(scalar(this.decayRate), p).mul(this.initialLearningRate);
+  }
+}
+
+/** lr(step) = initial / (1 + decayRate * step / decaySteps)  (Keras's InverseTimeDecay). */
+export class InverseTimeDecay extends RateDecay {
+  protected decay(p: Tensor): Tensor {
+    return scalar(this.initialLearningRate).div(p.mul(this.decayRate).add(1));
   }
 }
 
@@ -77,37 +94,6 @@ export class CosineDecay extends LearningRateSchedule {
   }
   getConfig(): Config {
     return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, alpha: this.alpha };
-  }
-}
-
-export interface InverseTimeDecayOptions {
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase?: boolean;
-}
-
-/** lr(step) = initial / (1 + decayRate * step / decaySteps)  (Keras's InverseTimeDecay). */
-export class InverseTimeDecay extends LearningRateSchedule {
-  readonly initialLearningRate: number;
-  readonly decaySteps: number;
-  readonly decayRate: number;
-  readonly staircase: boolean;
-  constructor(o: InverseTimeDecayOptions) {
-    super();
-    if (!(o.decaySteps > 0)) throw new UsageError(`InverseTimeDecay: decaySteps must be > 0, got ${o.decaySteps}`);
-    this.initialLearningRate = o.initialLearningRate;
-    this.decaySteps = o.decaySteps;
-    this.decayRate = o.decayRate;
-    this.staircase = o.staircase ?? false;
-  }
-  call(step: Tensor): Tensor {
-    let p = step.div(this.decaySteps);
-    if (this.staircase) p = floor(p);
-    return scalar(this.initialLearningRate).div(p.mul(this.decayRate).add(1));
-  }
-  getConfig(): Config {
-    return { initialLearningRate: this.initialLearningRate, decaySteps: this.decaySteps, decayRate: this.decayRate, staircase: this.staircase };
   }
 }
 
