@@ -150,15 +150,3 @@ export function fromBase64<T extends Arr>(text: string, out: T): T {
   }
   return out;
 }
-
-/** Encodes an array's bytes as base64 (the inverse of fromBase64). */
-export function toBase64(a: Arr): string {
-  const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const A = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    s += A[(n >> 18) & 63]! + A[(n >> 12) & 63]! + (i + 1 < bytes.length ? A[(n >> 6) & 63]! : "=") + (i + 2 < bytes.length ? A[n & 63]! : "=");
-  }
-  return s;
-}
