@@ -16,6 +16,8 @@ import { graftSections } from "./graft-extra.js";
 export const baseline = "graft js";
 
 const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"]];
+/** graft js with its matmuls kept on one thread (the default splits big ones over two where there are two cores); not at tiny sizes, where nothing splits. */
+const JS_1T: Target = { ...TARGETS.js, name: "graft js 1-thread", opts: { ...TARGETS.js.opts, threads: 1 } };
 
 /** W1: one training step on persistent state; result() = two steps from the initial state. */
 function mlpContender(t: Target, c: MlpCase): Contender {
@@ -73,15 +75,20 @@ function compileContender(t: Target, c: MlpCase): Contender {
 }
 
 export function contenders(mode: SizeMode): ExtraContenders {
+  const oneThread = mode === "tiny" ? [] : [JS_1T];
   return {
-    W1: (w: PeerWorkload) => (w.inputs.kind === "mlp" ? forAll(mlpContender, w.inputs.mlp) : []),
+    W1: (w: PeerWorkload) => {
+      if (w.inputs.kind !== "mlp") return [];
+      const mlp = w.inputs.mlp;
+      return [...forAll(mlpContender, mlp), ...oneThread.map((t) => mlpContender(t, mlp))];
+    },
     W2: (w) => (w.inputs.kind === "sign-update" ? forAll(signUpdateContender, w.inputs.data) : []),
     W3: (w) => (w.inputs.kind === "elementwise" ? forAll(elementwiseContender, w.inputs.elementwise) : []),
     W4: (w) => {
       if (w.inputs.kind !== "matmul") return [];
       const mm = w.inputs.matmul;
       // tfjs cpu at 1024 takes seconds per run: like the peer, only in the full run
-      return ALL.filter((t) => t.id !== "tfjs-cpu" || mode === "full" || mm.n < 1024).map((t) => matmulContender(t, mm));
+      return [...ALL, ...oneThread].filter((t) => t.id !== "tfjs-cpu" || mode === "full" || mm.n < 1024).map((t) => matmulContender(t, mm));
     },
     W5: (w) => (w.inputs.kind === "mlp" ? forAll(compileContender, w.inputs.mlp) : []),
   };

@@ -4,11 +4,15 @@
  * grad, traced), instantiates it once with `new Function` (one instance per signature: fn's
  * signature cache holds the Executable), and `run` passes the input and state arrays straight
  * in. Steady state allocates only the output copies it returns (small: a loss, metrics).
+ * Big matmuls split across `threads` threads (default min(2, cores); kernels/threads.ts), with
+ * the single-threaded kernel's bits.
  */
-import { GraftError, NaNError, shapeStr, sizeOf, type DType, type Graph, type NDArray, type Storage } from "../ir/index.js";
+import { availableParallelism } from "node:os";
+import { GraftError, NaNError, UsageError, shapeStr, sizeOf, type DType, type Graph, type NDArray, type Storage } from "../ir/index.js";
 import { generateJs, type JsProgram } from "../codegen/js/index.js";
 import type { Stages, StageName } from "../passes/pipeline.js";
 import * as aot from "./aot-runtime.js";
+import { threadedMatmul } from "./kernels/threads.js";
 import { nodeCounts, registerBackend, type Backend, type BackendOptions, type ExecStats, type Executable, type KernelProfile, type StateCell } from "./backend.js";
 
 /** The most lowered stage a backend should compile. */
@@ -35,8 +39,11 @@ export class JsExecutable implements Executable {
 
   constructor(readonly program: JsProgram, private readonly stages: Stages, opts: BackendOptions = {}) {
     const kernels = program.kernels;
+    const threads = resolveThreads(opts["threads"]);
     const rt = {
       ...aot,
+      // big products split across threads (kernels/threads.ts); 1: the single-threaded kernel
+      matmul: threads > 1 ? threadedMatmul(threads) : aot.matmul,
       check: (a: Storage, k: number): void => {
         for (let i = 0; i < a.length; i++) {
           const x = a[i]!;
@@ -51,8 +58,11 @@ export class JsExecutable implements Executable {
     this.inst = new Function("rt", program.source)(rt) as Instance;
     this.ins = new Array(program.inputs.length);
     this.st = new Array(program.state.length);
-    void opts;
+    this.threads = threads;
   }
+
+  /** Threads the matmuls may use (the `threads` option, else GRAFT_THREADS, else "auto"). */
+  readonly threads: number;
 
   run(inputs: readonly NDArray[], cells: readonly StateCell[]): NDArray[] {
     const p = this.program;
@@ -108,6 +118,19 @@ export class JsExecutable implements Executable {
       : undefined;
     return { backend: "js", nodes: nodeCounts(this.stages), kernels: this.program.kernels.length, bytes: this.program.bytes, ...(profile ? { profile } : {}) };
   }
+}
+
+/**
+ * The matmul thread count: a positive integer, or "auto" = min(2, available cores) (the peers this
+ * backend is compared with use one thread; a second one is where scalar JS gains most). From the
+ * fn option `threads`, else the GRAFT_THREADS environment variable, else "auto".
+ */
+export function resolveThreads(opt: unknown): number {
+  const env = process.env["GRAFT_THREADS"];
+  const v: unknown = opt ?? (env === undefined || env === "" ? "auto" : /^\d+$/.test(env) ? Number(env) : env);
+  if (v === "auto") return Math.max(1, Math.min(2, availableParallelism()));
+  if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 64) return v;
+  throw new UsageError(`js backend: threads must be an integer from 1 to 64 or "auto" (option 'threads' or GRAFT_THREADS), got ${JSON.stringify(v)}`);
 }
 
 export const jsBackend: Backend = {

@@ -11,7 +11,9 @@ const ROOT = join(__dirname, "..", "..");
 describe("steady state", () => {
   it("allocates no buffers per step (and the measurement catches one that does)", () => {
     const out = execFileSync(process.execPath, ["--expose-gc", "--max-semi-space-size=128", "--import", "tsx", join(__dirname, "fixtures", "alloc-child.ts")], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
-    const r = JSON.parse(out) as Record<"fn" | "executable" | "bigTemp" | "smallTemp", { arrayBuffers: number; heap: number }>;
+    const r = JSON.parse(out) as Record<"fn" | "executable" | "bigTemp" | "smallTemp", { arrayBuffers: number; heap: number }> & { threadJobs: number };
+    // the measured steps ran their big matmuls on two threads (copies into shared scratch included)
+    expect(r.threadJobs, "matmul blocks handed to the helper thread").toBeGreaterThan(0);
     expect(r.fn.arrayBuffers, "ArrayBuffer bytes per step through fn").toBe(0);
     expect(r.executable.arrayBuffers, "ArrayBuffer bytes per step, executable alone").toBe(0);
     // what remains is small garbage: output wrappers, the loss copy, fn's signature key

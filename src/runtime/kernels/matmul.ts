@@ -120,8 +120,21 @@ export function matmul(
   B: Arr, bOff: number, sBk: number, sBj: number,
   C: Arr, cOff: number, M: number, K: number, N: number,
 ): void {
+  gemm(A, aOff, sAi, sAk, B, bOff, sBk, sBj, C, cOff, N, M, K, N);
+}
+
+/**
+ * `matmul` with C's row stride `ldc` given (C[cOff + i*ldc + j]): a block of rows or columns of a
+ * larger product. Every C element's sum depends only on K (the depth blocks and the order within
+ * them), never on M, N or where the block lies: any split of the output gives the same bits.
+ */
+export function gemm(
+  A: Arr, aOff: number, sAi: number, sAk: number,
+  B: Arr, bOff: number, sBk: number, sBj: number,
+  C: Arr, cOff: number, ldc: number, M: number, K: number, N: number,
+): void {
   if (K === 0) {
-    for (let i = 0; i < M; i++) C.fill(0, cOff + i * N, cOff + (i + 1) * N);
+    for (let i = 0; i < M; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + N);
     return;
   }
   const kBlocks = Math.ceil(K / KC_MAX);
@@ -143,10 +156,20 @@ export function matmul(
           const cols = Math.min(NR, nc - jp);
           const bo = jp * kc;
           for (let ip = 0; ip < mc; ip += MR) {
-            tile(Ap, ip * kc, Bp, bo, kc, C, cOff + (i0 + ip) * N + j0 + jp, N, Math.min(MR, mc - ip), cols, first);
+            tile(Ap, ip * kc, Bp, bo, kc, C, cOff + (i0 + ip) * ldc + j0 + jp, ldc, Math.min(MR, mc - ip), cols, first);
           }
         }
       }
     }
   }
+}
+
+/** This module's kernel as standalone script text (for a worker thread): the same functions and constants. */
+export function gemmSource(): string {
+  const decls = [
+    `const MR = ${MR}, NR = ${NR}, MC = ${MC}, NC = ${NC}, KC_MAX = ${KC_MAX};`,
+    "let packA = new Float64Array(MC * KC_MAX), packB = new Float64Array(KC_MAX * NC);",
+    "const edge = new Float64Array(MR * NR);",
+  ];
+  return [...decls, ...[packRows, packCols, tile, gemm].map(String)].join("\n");
 }
