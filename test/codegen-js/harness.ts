@@ -5,17 +5,8 @@ import { lowerStages, type Stages } from "../../src/passes/pipeline.js";
 import { jsBackend } from "../../src/runtime/js.js";
 import type { StateCell } from "../../src/runtime/backend.js";
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG (mulberry32). */
+export { mulberry32 as rng } from "../../src/ir/random.js";
 
 /** What values an input holds: any float, positive floats, small ints, booleans, or indices below n. */
 export type Fill = "float" | "pos" | "int" | "bool" | { idx: number };

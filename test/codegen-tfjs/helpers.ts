@@ -1,40 +1,16 @@
 /** @file Helpers for the tfjs codegen tests: seeded arrays, running a graph on tfjs and on the interpreter. */
 import { expect } from "vitest";
-import { interpret, nd, type DType, type Graph, type NDArray } from "../../src/ir/index.js";
+import { interpret, type Graph, type NDArray } from "../../src/ir/index.js";
 import { tfjsBackend, type TfjsBackendName } from "../../src/runtime/tfjs.js";
 import type { StateCell } from "../../src/runtime/backend.js";
 
-/** mulberry32: reproducible inputs. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Gen as IrGen } from "../ir/helpers.js";
+export { rng } from "../ir/helpers.js";
 
-const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
-
-export class Gen {
-  private readonly r: () => number;
+/** The IR suite's seeded arrays, with this suite's default seed (7). */
+export class Gen extends IrGen {
   constructor(seed = 7) {
-    this.r = rng(seed);
-  }
-  f(shape: readonly number[], lo = -2, hi = 2, dtype: DType = "f32"): NDArray {
-    return nd(dtype, shape, Array.from({ length: size(shape) }, () => lo + (hi - lo) * this.r()));
-  }
-  /** Integer-valued floats, so comparisons and max/min see ties. */
-  fi(shape: readonly number[], lo = -2, hi = 2): NDArray {
-    return nd("f32", shape, Array.from({ length: size(shape) }, () => Math.floor(lo + (hi - lo + 1) * this.r())));
-  }
-  i(shape: readonly number[], lo = -5, hi = 5): NDArray {
-    return nd("i32", shape, Array.from({ length: size(shape) }, () => Math.floor(lo + (hi - lo + 1) * this.r())));
-  }
-  b(shape: readonly number[]): NDArray {
-    return nd("bool", shape, Array.from({ length: size(shape) }, () => (this.r() < 0.5 ? 1 : 0)));
+    super(seed);
   }
 }
 
