@@ -115,6 +115,7 @@ export function matmulContender(t: Target, c: MatmulCase): Contender {
   return {
     name: t.name,
     engine: t.engine,
+    threads: t.matmulThreads,
     note: t.tfjs ? "fn((a, b) => matmul(a, b)), outputs as tf tensors" : "fn((a, b) => matmul(a, b)); returns a fresh output array each call",
     async setup(): Promise<Instance> {
       await prepare(t);

@@ -1,6 +1,7 @@
 /** @file Where a graft contender runs: the js backend, or the tfjs backend on cpu or wasm; inputs and run wrappers per target. */
 import { initTfjs, tensor, type FnOptions, type Tensor, type Variable } from "../src/index.js";
 import { backendNames } from "../src/runtime/index.js";
+import { resolveThreads } from "../src/runtime/js.js";
 import { releaseTfjs } from "../src/runtime/tfjs-state.js";
 import { noDataMoves, tf, useBackend } from "./peers/tfjs-env.js";
 
@@ -15,12 +16,14 @@ export interface Target {
   /** the fn() options that select this target */
   readonly opts: FnOptions;
   readonly tfjs?: "cpu" | "wasm";
+  /** threads big matmuls run on (the js backend's default, GRAFT_THREADS respected; 1 for tfjs, which has no pool here) */
+  readonly matmulThreads: number;
 }
 
 export const TARGETS: Readonly<Record<TargetId, Target>> = {
-  js: { id: "js", name: "graft js", engine: "js", opts: { backend: "js" } },
-  "tfjs-cpu": { id: "tfjs-cpu", name: "graft tfjs-cpu", engine: "js", opts: { backend: "tfjs", tfjsBackend: "cpu" }, tfjs: "cpu" },
-  "tfjs-wasm": { id: "tfjs-wasm", name: "graft tfjs-wasm", engine: "wasm", opts: { backend: "tfjs", tfjsBackend: "wasm" }, tfjs: "wasm" },
+  js: { id: "js", name: "graft js", engine: "js", opts: { backend: "js" }, matmulThreads: resolveThreads(undefined) },
+  "tfjs-cpu": { id: "tfjs-cpu", name: "graft tfjs-cpu", engine: "js", opts: { backend: "tfjs", tfjsBackend: "cpu" }, tfjs: "cpu", matmulThreads: 1 },
+  "tfjs-wasm": { id: "tfjs-wasm", name: "graft tfjs-wasm", engine: "wasm", opts: { backend: "tfjs", tfjsBackend: "wasm" }, tfjs: "wasm", matmulThreads: 1 },
 };
 
 /**

@@ -17,13 +17,14 @@ export const baseline = "graft js";
 
 const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"]];
 /** graft js with its matmuls kept on one thread (the default splits big ones over two where there are two cores); not at tiny sizes, where nothing splits. */
-const JS_1T: Target = { ...TARGETS.js, name: "graft js 1-thread", opts: { ...TARGETS.js.opts, threads: 1 } };
+const JS_1T: Target = { ...TARGETS.js, name: "graft js 1-thread", opts: { ...TARGETS.js.opts, threads: 1 }, matmulThreads: 1 };
 
 /** W1: one training step on persistent state; result() = two steps from the initial state. */
 function mlpContender(t: Target, c: MlpCase): Contender {
   return {
     name: t.name,
     engine: t.engine,
+    threads: t.matmulThreads,
     note: "one fn() around opt.minimize (optimizers.Adam, losses.sparseCategoricalCrossentropy from logits): forward, gradients and the update are one compiled step",
     async setup(): Promise<Instance> {
       await prepare(t);

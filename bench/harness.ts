@@ -19,6 +19,8 @@ export interface Contender {
   name: string;
   /** what executes the math: "js" (scalar JS) or "wasm" (wasm SIMD); picks the peak compared to */
   engine: string;
+  /** threads the math runs on (default 1): the peak it is held to is the one-thread peak times this */
+  threads?: number;
   setup(): Promise<Instance>;
   /** shown under the table (e.g. what the contender does differently) */
   note?: string;
@@ -45,6 +47,8 @@ export type ContenderStatus = "reference" | "ok" | "MISMATCH" | "skipped" | "fai
 export interface ContenderResult {
   name: string;
   engine: string;
+  /** threads the math runs on (1 unless the contender says otherwise) */
+  threads: number;
   status: ContenderStatus;
   /** why skipped / failed / mismatched */
   reason?: string;
@@ -156,6 +160,7 @@ export async function runWorkload(w: Workload, opts: RunOptions = {}): Promise<W
   const results: ContenderResult[] = w.contenders.map((c) => ({
     name: c.name,
     engine: c.engine,
+    threads: c.threads ?? 1,
     status: "ok",
     samples: [],
     note: c.note,
