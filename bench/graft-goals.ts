@@ -44,7 +44,8 @@ export function goalsSection(results: WorkloadResult[], peaks: Peaks): ExtraSect
     const a = medianOf(results, g.workload, g.graft);
     const b = medianOf(results, g.workload, g.peer);
     if (a === undefined || b === undefined) {
-      if (results.some((w) => w.id === g.workload)) rows.push([g.workload, `${g.graft} vs ${g.peer}`, "not measured", target(g), "—", g.source]);
+      // a target not measured is said; a report-only row whose contender did not run (e.g. --tiny) is left out
+      if (g.kind && results.some((w) => w.id === g.workload)) rows.push([g.workload, `${g.graft} vs ${g.peer}`, "not measured", target(g), "—", g.source]);
       continue;
     }
     const speedup = b / a;
