@@ -109,7 +109,12 @@ export const GRAD_CASES: Partial<Record<OpName, GradCase[]>> = {
   mean: reduction("mean"),
   max: reduction("max"),
   min: reduction("min"),
-  prod: reduction("prod", signedAway),
+  prod: [
+    ...reduction("prod", signedAway),
+    // exact zeros: the product of the others, not y / x (NaN); second order too with one zero per slice
+    { name: "prod [2,3] axes [1], a zero in each row", args: () => [tensor([0, 2, -1.5, 0.5, 0, 3], [2, 3])], f: (x) => apply("prod", [x], { axes: [1], keepDims: false }), tf: (x) => tf.prod(x, [1]) },
+    { name: "prod [4] axes [0], one zero", args: () => [tensor([1.5, 0, -2, 0.7], [4])], f: (x) => apply("prod", [x], { axes: [0], keepDims: false }) },
+  ],
   reshape: [
     { name: "reshape [2,3] -> [3,2]", args: () => [rand([2, 3])], f: (x) => apply("reshape", [x], { shape: [3, 2] }), tf: (x) => tf.reshape(x, [3, 2]) },
     { name: "reshape [6] -> [1,2,3]", args: () => [rand([6])], f: (x) => apply("reshape", [x], { shape: [1, 2, 3] }), tf: (x) => tf.reshape(x, [1, 2, 3]) },

@@ -91,3 +91,15 @@ describe("checkGrads on steps with state, indices and errors", () => {
     close(g, ref[1]!);
   });
 });
+
+describe("prod with exact zeros", () => {
+  it("gives the product of the others (not NaN) with several zeros in a slice, first order exact", async () => {
+    const { checkGrads, prod } = await import("../../src/index.js");
+    const x = tensor([[0, 0, 2, 3], [0, 1, 0, 0], [1, 2, 3, 4]]);
+    const g = gradients(prod(x, 1).mul(tensor([1, 2, 3])).sum(), x);
+    // row 0: two zeros, so only the zeros' own "others" products could be nonzero, and they hold a zero
+    expect(Array.from(g.dataSync())).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 72, 36, 24, 18]);
+    expect((x: Tensor) => prod(x, 1).sum()).toHaveCorrectGradients([x]);
+    expect(checkGrads((v: Tensor) => prod(v), [tensor([0, 0, 5])]).maxAbsErr).toBe(0);
+  });
+});

@@ -2,7 +2,7 @@
 import { DTypeError, ShapeError } from "../errors.js";
 import { normAxes, normAxis, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { nd, type NDArray } from "../ndarray.js";
-import type { TensorType } from "../graph.js";
+import type { TensorType, Value } from "../graph.js";
 import { defineOp, type GradCtx, type OpDef, type VjpRule } from "./def.js";
 import { expandReduced, keptShape } from "./helpers.js";
 import type { ReduceAttrs } from "./names.js";
@@ -85,6 +85,27 @@ const extremumVjp = ({ b, x: [x], y, dy, attrs }: GradCtx<ReduceAttrs>) => {
   return [b.o.div(b.o.mul(hit, expandReduced(b, dy, x!.shape, attrs.axes)), ties)];
 };
 
+/**
+ * d prod / dx_i is the product of the other elements, computed without dividing by x_i, so exact
+ * zeros get their true gradient instead of y / 0 = NaN. With nz = (x == 0 ? 1 : x), p = prod(nz),
+ * z = the number of zeros in x_i's slice and s = their sum (0, but it carries their derivative):
+ *   z = 0: p / nz_i;   z = 1: p at the zero, p / nz_i * s elsewhere;   z > 1: 0.
+ * Every step is a differentiable op, so second order is exact with at most one zero per slice
+ * (with several, first order is exact and the second-order terms between zeros are dropped).
+ */
+const prodVjp = ({ b, x: [x], dy, attrs }: GradCtx<ReduceAttrs>) => {
+  const { shape } = x!, { axes } = attrs;
+  const overSlice = (op: "prod" | "sum", v: Value): Value => expandReduced(b, b.emit(op, [v], { axes, keepDims: true }), shape, axes);
+  const isZero = b.o.equal(x!, 0);
+  const nz = b.o.where(isZero, 1, x!);
+  const p = overSlice("prod", nz);
+  const zeros = overSlice("sum", b.emit("cast", [isZero], { dtype: x!.dtype }));
+  const others = b.o.div(p, nz);
+  const oneZero = b.o.where(isZero, p, b.o.mul(others, overSlice("sum", b.o.where(isZero, x!, 0))));
+  const g = b.o.where(b.o.equal(zeros, 0), others, b.o.where(b.o.equal(zeros, 1), oneZero, 0));
+  return [b.o.mul(g, expandReduced(b, dy, shape, axes))];
+};
+
 export const reduceOps = {
   // d sum = dy broadcast back over the reduced axes
   sum: reduction({
@@ -99,10 +120,9 @@ export const reduceOps = {
   }),
   max: reduction({ name: "max", init: -Infinity, f: (a, v) => (v > a || Number.isNaN(v) ? v : a), js: { init: "-Infinity", combine: (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})` }, tf: "max", vjp: extremumVjp }),
   min: reduction({ name: "min", init: Infinity, f: (a, v) => (v < a || Number.isNaN(v) ? v : a), js: { init: "Infinity", combine: (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})` }, tf: "min", vjp: extremumVjp }),
-  // d prod = dy * y / x (inputs with exact zeros get a NaN/Inf gradient; documented limitation)
   prod: reduction({
     name: "prod", init: 1, f: (a, v) => a * v, js: { init: "1", combine: (a, x) => `${a} * ${x}` }, tf: "prod",
-    vjp: ({ b, x: [x], y, dy, attrs }) => [b.o.div(expandReduced(b, b.o.mul(dy, y), x!.shape, attrs.axes), x!)],
+    vjp: prodVjp,
   }),
   argmax: defineOp<{ axis: number }>({
     kind: "reduce",
