@@ -122,6 +122,14 @@ export const SIMPLIFY_RULES: readonly Rule[] = [
   rule("where(true, x, y) -> x", "the condition is a constant", op("where", K(1), x, y), (m) => m.v["x"]),
   rule("where(false, x, y) -> y", "the condition is a constant", op("where", K(0), x, y), (m) => m.v["y"]),
   rule("where(not c, x, y) -> where(c, y, x)", "drops the negation", op("where", op("logical_not", any("c")), x, y), (m, e) => e.b.o.where(m.v["c"]!, m.v["y"]!, m.v["x"]!)),
+  // nested selects sharing a branch: one select on a combined condition (the seed's "first step ?
+  // m : where(agree, m, avg)"); only when the inner select has no other use, else nothing is saved
+  rule("where(c, x, where(d, x, y)) -> where(c or d, x, y)", "one select instead of two",
+    op("where", any("c"), x, opB("w", "where", [any("d"), x, y])),
+    (m, e) => (e.uses(m.n["w"]!.outputs[0]!) === 1 ? e.b.o.where(e.b.o.logical_or(m.v["c"]!, m.v["d"]!), m.v["x"]!, m.v["y"]!) : undefined)),
+  rule("where(c, where(d, x, y), y) -> where(c and d, x, y)", "one select instead of two",
+    op("where", any("c"), opB("w", "where", [any("d"), x, y]), y),
+    (m, e) => (e.uses(m.n["w"]!.outputs[0]!) === 1 ? e.b.o.where(e.b.o.logical_and(m.v["c"]!, m.v["d"]!), m.v["x"]!, m.v["y"]!) : undefined)),
   // no-op movement and casts: the engine only accepts a replacement of the same type, so
   // "reshape to its own shape", "broadcast to its own shape", "cast to its own dtype" are each one line
   rule("reshape(x) -> x when the shape is unchanged", "a no-op", op("reshape", x), (m) => m.v["x"]),

@@ -12,7 +12,7 @@ import type * as TF from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { GraftError, tfjsDType, UsageError, type Graph, type NDArray } from "../ir/index.js";
-import { compileTfjs, download, upload, type MatmulLayout, type Tfjs, type TfjsKernel } from "../codegen/tfjs/index.js";
+import { compileTfjs, download, upload, type BroadcastLowering, type MatmulLayout, type Tfjs, type TfjsKernel } from "../codegen/tfjs/index.js";
 import { nodeCounts, registerBackend, type Backend, type BackendOptions, type Executable, type StateCell } from "./backend.js";
 import { residentVariable } from "./tfjs-state.js";
 
@@ -84,6 +84,8 @@ function activate(tf: Tfjs, name: string): string | null {
 }
 
 const layoutFor = (name: TfjsBackendName): MatmulLayout => (name === "wasm" ? "transpose" : "flags");
+/** Tile is slow on wasm (see BroadcastLowering). */
+const broadcastFor = (name: TfjsBackendName): BroadcastLowering => (name === "wasm" ? "binary" : "tile");
 
 /** tfjs tensors that came in as inputs (see dsl/inputs.ts) travel on the array as `native`. */
 const nativeOf = (a: NDArray): unknown => (a as { native?: unknown }).native;
@@ -116,7 +118,7 @@ function makeExecutable(g: Graph, backendName: TfjsBackendName, opts: BackendOpt
   let kernel: TfjsKernel;
   const prev = activate(tf, backendName);
   try {
-    kernel = compileTfjs(tf, g, { layout: layout ?? layoutFor(backendName), backend: backendName, checkNumerics: !!opts.checkNumerics, fold: opts.tfjsFold !== false });
+    kernel = compileTfjs(tf, g, { layout: layout ?? layoutFor(backendName), broadcast: broadcastFor(backendName), backend: backendName, checkNumerics: !!opts.checkNumerics, fold: opts.tfjsFold !== false });
   } finally {
     if (prev && prev !== backendName) activate(tf, prev);
   }

@@ -150,6 +150,19 @@ describe.each(["cpu", "wasm"] as TfjsBackendName[])("tfjs %s backend", (backend)
     });
   });
 
+  it("broadcasts of runtime values keep NaN, Inf and -0 bit for bit (wasm lowers them as a multiply by ones)", () => {
+    const b = new Builder("bcast_special");
+    const x = b.input({ dtype: "f32", shape: [4, 1] });
+    const c = b.input({ dtype: "bool", shape: [] });
+    const wide = b.emit("broadcast_to", [x], { shape: [4, 3] });
+    b.output(wide, b.o.where(c, x, b.o.neg(wide)));
+    const ins = [nd("f32", [4, 1], [-0, NaN, Infinity, -Infinity]), nd("bool", [], [1])];
+    const want = runInterp(b.finish(), ins).outputs;
+    const got = runTfjs(b.finish(), ins, backend).outputs;
+    want.forEach((w, i) => expect(Array.from(got[i]!.data)).toEqual(Array.from(w.data)));
+    expect(Object.is(got[0]!.data[0], -0) && Object.is(got[1]!.data[2], -0)).toBe(true);
+  });
+
   it.each(OP_NAMES.filter((op) => typeof TABLE[op] !== "function"))("%s is refused with a GraftError", (op) => {
     const b = new Builder(op);
     const x = b.input({ dtype: "f32", shape: [2] });

@@ -5,7 +5,7 @@ import { makeRuntime, type Tfjs } from "./rt.js";
 import { upload } from "./convert.js";
 import type { Graph } from "../../ir/index.js";
 
-export { emitTfjs, type TfjsEmitOptions, type TfjsProgram, type MatmulLayout } from "./emit.js";
+export { emitTfjs, type BroadcastLowering, type TfjsEmitOptions, type TfjsProgram, type MatmulLayout } from "./emit.js";
 export { planEpilogue } from "./epilogue.js";
 export { makeRuntime, type Tfjs, type TfjsRuntime } from "./rt.js";
 export { upload, download, graftDType } from "./convert.js";
