@@ -1,6 +1,7 @@
 /** @file Emits one TensorFlow.js program (a JS function of tf.* calls, run inside tf.tidy) for a graph. */
 import { Builder, interpret, nd, numStr, opDef, runNode, sameShape, typeStr, UsageError, type DType, type Graph, type NDArray, type Node, type OpName, type Shape, type Value } from "../../ir/index.js";
 import { lowerMatmulRegion } from "./epilogue.js";
+import { releaseDead } from "./release.js";
 
 /**
  * How matmuls with transpose flags are emitted. "flags": `tf.matMul(a, b, ta, tb)` as the IR says
@@ -54,6 +55,8 @@ export class EmitCtx {
   readonly consts: NDArray[] = [];
   /** `K[i]` names of the ones constants made for binary broadcasts, by dtype and shape. */
   readonly ones = new Map<string, string>();
+  /** Names of the tensors the step's own expressions make (what early release may dispose). */
+  readonly made = new Set<string>();
   kernels = 0;
   private regions = 0;
 
@@ -75,6 +78,7 @@ export class EmitCtx {
     const where = n?.loc ? ` // ${JSON.stringify(n.loc)}` : "";
     this.lines.push(`    const ${name} = ${expr};${where}`);
     this.names.set(v, name);
+    this.made.add(name);
     this.kernels++;
     if (this.opts.checkNumerics && (v.dtype === "f32" || v.dtype === "f64") && n) {
       this.lines.push(`    rt.check(${name}, ${JSON.stringify(n.op)}, ${JSON.stringify(n.loc ?? "")});`);
@@ -233,7 +237,7 @@ export function emitTfjs(g: Graph, opts: TfjsEmitOptions): TfjsProgram {
     "return function step(ins, vars) {",
     "  return tf.tidy(() => {",
     ...head,
-    ...ctx.lines,
+    ...releaseDead(ctx.lines, ctx.made, new Set([...outs, ...sources])),
     ...tail,
     `    return [${outs.join(", ")}];`,
     "  });",
