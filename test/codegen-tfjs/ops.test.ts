@@ -2,6 +2,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Builder, constAttrsOf, GraftError, nd, OP_NAMES, type Graph, type NDArray, type OpName } from "../../src/ir/index.js";
 import { initTfjs, type TfjsBackendName } from "../../src/runtime/tfjs.js";
+import { emitTfjs } from "../../src/codegen/tfjs/index.js";
 import { expectSame, Gen, runInterp, runTfjs } from "./helpers.js";
 
 beforeAll(() => initTfjs("wasm"));
@@ -168,5 +169,17 @@ describe.each(["cpu", "wasm"] as TfjsBackendName[])("tfjs %s backend", (backend)
     const x = b.input({ dtype: "f32", shape: [2] });
     b.output(...b.emitMulti(op, [b.o.square(x), x]));
     expect(() => runTfjs(b.finish(), [nd("f32", [2], [1, 2])], backend)).toThrow(GraftError);
+  });
+});
+
+describe("folded constants", () => {
+  it("equal splat or small constants share one K slot; -0 and +0, or other shapes, do not", () => {
+    const b = new Builder("consts");
+    const x = b.input({ dtype: "f32", shape: [3] });
+    const c = (v: number, shape: number[] = []) => b.emit("const", [], constAttrsOf(nd("f32", shape, Array(shape.reduce((p, q) => p * q, 1)).fill(v))));
+    const y = b.o.mul(b.o.add(b.o.mul(x, c(0.9)), c(0.9)), c(0.9, [3]));
+    b.output(b.o.add(b.o.add(y, c(0)), c(-0)));
+    const p = emitTfjs(b.finish(), { layout: "flags", fold: true });
+    expect(p.consts.map((k) => `${k.shape}:${Array.from(k.data).map((v) => (Object.is(v, -0) ? "-0" : v))}`)).toEqual([":0.8999999761581421", "3:0.8999999761581421,0.8999999761581421,0.8999999761581421", ":0", ":-0"]);
   });
 });

@@ -53,14 +53,27 @@ export class EmitCtx {
   /** Compile-time values of folded nodes (so random ops with constant keys fold too). */
   readonly known = new Map<Value, NDArray>();
   readonly consts: NDArray[] = [];
-  /** `K[i]` names of the ones constants made for binary broadcasts, by dtype and shape. */
-  readonly ones = new Map<string, string>();
+  private readonly constKeys = new Map<string, string>();
   /** Names of the tensors the step's own expressions make (what early release may dispose). */
   readonly made = new Set<string>();
   kernels = 0;
   private regions = 0;
 
   constructor(readonly opts: TfjsEmitOptions) {}
+
+  /**
+   * The name of a compile-time constant (`K[i]`, uploaded once). An equal one made before is
+   * reused when it is a splat or small (each fusion region folds its own copies of 0, 1, beta1...).
+   */
+  constant(a: NDArray): string {
+    const key = constKey(a);
+    const seen = key === undefined ? undefined : this.constKeys.get(key);
+    if (seen) return seen;
+    this.consts.push(a);
+    const name = `k${this.consts.length - 1}`;
+    if (key !== undefined) this.constKeys.set(key, name);
+    return name;
+  }
 
   name(v: Value): string {
     const n = this.names.get(v);
@@ -102,10 +115,8 @@ export function emitNode(ctx: EmitCtx, n: Node, prefix: string): void {
   if (foldable(ctx, n)) {
     // sources and constant-key random numbers are compile-time values: the interpreter makes them
     const [val] = runNode(n, n.inputs.map((v) => ctx.known.get(v)!));
-    const k = ctx.consts.length;
-    ctx.consts.push(val!);
     ctx.known.set(n.outputs[0]!, val!);
-    ctx.names.set(n.outputs[0]!, `k${k}`);
+    ctx.names.set(n.outputs[0]!, ctx.constant(val!));
     return;
   }
   if (def.kind === "region" && n.body) return emitRegion(ctx, n);
@@ -151,21 +162,14 @@ function broadcastOperand(ctx: EmitCtx, v: Value, shape: Shape): string | undefi
   if (!a) return ctx.opts.broadcast === "binary" ? binaryBroadcast(ctx, ctx.name(v), v.dtype, shape) : undefined;
   const b = new Builder("broadcast");
   b.output(b.emit("broadcast_to", [b.input(v.type)], { shape: [...shape] }));
-  ctx.consts.push(interpret(b.finish(), [a]).outputs[0]!);
-  return `k${ctx.consts.length - 1}`;
+  return ctx.constant(interpret(b.finish(), [a]).outputs[0]!);
 }
 
 /** `x` broadcast to `shape` by a broadcasting binary op with a ones (trues) constant of that shape, made once. */
 function binaryBroadcast(ctx: EmitCtx, x: string, dtype: DType, shape: Shape): string {
-  const key = `${dtype}:${shape.join(",")}`;
-  let k = ctx.ones.get(key);
-  if (!k) {
-    const ones = nd(dtype, shape);
-    ones.data.fill(1);
-    ctx.consts.push(ones);
-    k = `k${ctx.consts.length - 1}`;
-    ctx.ones.set(key, k);
-  }
+  const ones = nd(dtype, shape);
+  ones.data.fill(1);
+  const k = ctx.constant(ones);
   return dtype === "bool" ? `tf.logicalAnd(${x}, ${k})` : `tf.mul(${x}, ${k})`;
 }
 
@@ -244,6 +248,14 @@ export function emitTfjs(g: Graph, opts: TfjsEmitOptions): TfjsProgram {
     "};",
   ].join("\n");
   return { source, consts: ctx.consts, kernels: ctx.kernels };
+}
+
+/** Identity of a splat or small constant (dtype, shape, exact values: -0 and NaN spelled out); undefined for others. */
+function constKey(a: NDArray): string | undefined {
+  const head = `${a.dtype}[${a.shape.join(",")}]`;
+  const first = a.data[0];
+  if (first !== undefined && a.data.every((x) => Object.is(x, first))) return `${head}=${numStr(first)}`;
+  return a.data.length <= 64 ? `${head}${Array.from(a.data, numStr).join(",")}` : undefined;
 }
 
 function constPreview(c: NDArray): string {
