@@ -51,13 +51,15 @@ const CASES: Record<OpName, Case[] | { readonly covered: string }> = {
   expm1: unary("expm1"), floor: unary("floor"),
   logical_not: [c("bool", [B(3, 4)], (b, [x]) => b.o.logical_not(x!))],
   add: binary("add"), sub: binary("sub"), mul: binary("mul"), div: binary("div", "float", "pos"), pow: binary("pow", "pos", "float", false),
-  maximum: binary("maximum"), minimum: binary("minimum"), equal: binary("equal", "int", "int"), not_equal: binary("not_equal", "int", "int"),
+  maximum: binary("maximum"), minimum: binary("minimum"), equal: [...binary("equal", "int", "int"), c("bool", [B(3, 4), B(4)], (b, [x, y]) => b.o.equal(x!, y!))],
+  not_equal: [...binary("not_equal", "int", "int"), c("bool", [B(3, 1), B(1, 4)], (b, [x, y]) => b.o.not_equal(x!, y!))],
   less: binary("less"), less_equal: binary("less_equal", "int", "int"), greater: binary("greater"), greater_equal: binary("greater_equal", "int", "int"),
   logical_and: [c("bool", [B(3, 4), B(4)], (b, [x, y]) => b.o.logical_and(x!, y!))],
   logical_or: [c("bool", [B(3, 1), B(1, 4)], (b, [x, y]) => b.o.logical_or(x!, y!))],
   where: [
     c("broadcast condition", [B(3, 1), F(3, 4), F(4)], (b, [p, x, y]) => b.o.where(p!, x!, y!)),
     c("i32 branches", [B(5), I(5), I(5)], (b, [p, x, y]) => b.o.where(p!, x!, y!)),
+    c("bool branches", [B(3, 4), B(3, 4), B(4)], (b, [p, x, y]) => b.o.where(p!, x!, y!)),
   ],
   cast: [
     c("f32 -> i32", [F(3, 4)], (b, [x]) => b.emit("cast", [b.o.mul(x!, 7)], { dtype: "i32" })),

@@ -23,7 +23,7 @@ const unaryF = (lo = -3, hi = 3, rtol?: number): Entry => (g) => [
 ];
 const unaryN: Entry = (g) => [{ ins: [g.fi(F)] }, { ins: [g.f([2, 1, 3])] }, { ins: [g.i([2, 5])] }];
 /** Binary ops over the broadcasts that matter, plus i32 and f64 (which tfjs runs as float32). */
-const binary = (kind: "f" | "fi" | "pos" = "f", ints = true): Entry => (g) => {
+const binary = (kind: "f" | "fi" | "pos" = "f", ints = true) => (g: Gen): Case[] => {
   const mk = (s: number[]) => (kind === "pos" ? g.f(s, 0.25, 3) : kind === "fi" ? g.fi(s) : g.f(s));
   const out: Case[] = [
     { ins: [mk(F), mk(F)] },
@@ -57,10 +57,10 @@ const TABLE: { readonly [K in OpName]: Entry } = {
   add: binary(), sub: binary(), mul: binary(), maximum: binary("fi"), minimum: binary("fi"),
   div: (g) => [{ ins: [g.f(F), g.f(F, 0.5, 2)] }, { ins: [g.f([2, 3]), g.f([], 0.5, 2)] }, { ins: [g.i([2, 4], -9, 9), nd("i32", [4], [2, -3, 4, -1])] }],
   pow: (g) => [{ ins: [g.f(F, 0.25, 3), g.f(F, -2, 2)], rtol: 1e-4 }, { ins: [g.i([2, 3], -3, 3), g.i([3], 0, 3)] }],
-  equal: binary("fi"), not_equal: binary("fi"), less: binary("fi"), less_equal: binary("fi"), greater: binary("fi"), greater_equal: binary("fi"),
+  equal: (g) => [...binary("fi")(g), { ins: [g.b([3, 1]), g.b([4])] }], not_equal: (g) => [...binary("fi")(g), { ins: [g.b(F), g.b(F)] }], less: binary("fi"), less_equal: binary("fi"), greater: binary("fi"), greater_equal: binary("fi"),
   logical_and: (g) => [{ ins: [g.b(F), g.b(F)] }, { ins: [g.b([3, 1]), g.b([4])] }],
   logical_or: (g) => [{ ins: [g.b(F), g.b(F)] }, { ins: [g.b([3, 1]), g.b([4])] }],
-  where: (g) => [{ ins: [g.b(F), g.f(F), g.f(F)] }, { ins: [g.b([3, 1]), g.f([4]), g.f([])] }, { ins: [g.b(F), g.i(F), g.i([4])] }],
+  where: (g) => [{ ins: [g.b(F), g.f(F), g.f(F)] }, { ins: [g.b([3, 1]), g.f([4]), g.f([])] }, { ins: [g.b(F), g.i(F), g.i([4])] }, { ins: [g.b(F), g.b(F), g.b([4])] }],
   cast: (g) => [
     { ins: [g.f(F, -3, 3)], attrs: { dtype: "i32" } },
     { ins: [g.fi(F, -1, 1)], attrs: { dtype: "bool" } },

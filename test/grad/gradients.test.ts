@@ -103,3 +103,16 @@ describe("prod with exact zeros", () => {
     expect(checkGrads((v: Tensor) => prod(v), [tensor([0, 0, 5])]).maxAbsErr).toBe(0);
   });
 });
+
+describe("bool selects and equality on the path", () => {
+  it("carry no gradient themselves, and the float path around them differentiates", async () => {
+    const { where } = await import("../../src/index.js");
+    const c = tensor([true, false, true], [3], "bool"), m = tensor([false, true, true], [3], "bool");
+    // the mask is where(c, m, x > 0) and (x == x): bool branches, bool equality
+    const f = (x: Tensor) => where(where(c, m, x.greater(0)).logicalAnd(x.equal(x)), x.square(), x).sum();
+    expect(f).toHaveCorrectGradients([tensor([0.5, -1, 2])]);
+    // mask = [false, false, true]: d/dx = [1, 1, 2x] at x = 2
+    const x = tensor([0.5, -1, 2]);
+    expect(Array.from(gradients(f(x), x).dataSync())).toEqual([1, 1, 4]);
+  });
+});

@@ -46,7 +46,7 @@ const unaryN = (f: (x: T) => T): Entry => ({
   ],
 });
 /** Binary op over the broadcasting shapes that matter: equal, size-1 axes with rank mismatch, scalars. */
-const binary = (f: (a: T, b: T) => T, gen: "f" | "fi" | "pos" = "f", ints = true): Entry => ({
+const binary = (f: (a: T, b: T) => T, gen: "f" | "fi" | "pos" = "f", ints = true): { cases: (g: Gen) => Case[] } => ({
   cases: (g) => {
     const mk = (s: number[]) => (gen === "pos" ? g.f(s, 0.25, 3) : gen === "fi" ? g.fi(s) : g.f(s));
     const ff = (a: T, b: T) => f(bc(a, outShape(a, b)), bc(b, outShape(a, b)));
@@ -119,8 +119,8 @@ const TABLE: Record<string, Entry> = {
   ] },
   maximum: binary(tf.maximum, "fi"),
   minimum: binary(tf.minimum, "fi"),
-  equal: binary(tf.equal, "fi"),
-  not_equal: binary(tf.notEqual, "fi"),
+  equal: { cases: (g) => [...binary(tf.equal, "fi").cases(g), { ins: [g.b([2, 3]), g.b([3])], tf: ([a, b]) => tf.equal(a!, bc(b!, [2, 3])) }] },
+  not_equal: { cases: (g) => [...binary(tf.notEqual, "fi").cases(g), { ins: [g.b([4]), g.b([4])], tf: ([a, b]) => tf.notEqual(a!, b!) }] },
   less: binary(tf.less, "fi"),
   less_equal: binary(tf.lessEqual, "fi"),
   greater: binary(tf.greater, "fi"),
@@ -137,6 +137,7 @@ const TABLE: Record<string, Entry> = {
     { ins: [g.b([3, 4]), g.f([3, 4]), g.f([3, 4])], tf: ([c, a, b]) => tf.where(c!, a!, b!) },
     { ins: [g.b([2, 1, 4]), g.f([3, 4]), g.f([])], tf: ([c, a, b]) => { const s = outShape(c!, a!, b!); return tf.where(bc(c!, s), bc(a!, s), bc(b!, s)); } },
     { ins: [g.b([]), g.i([5]), g.i([5])], tf: ([c, a, b]) => tf.where(bc(c!, [5]), a!, b!) },
+    { ins: [g.b([2, 3]), g.b([2, 3]), g.b([3])], tf: ([c, a, b]) => tf.where(c!, a!, bc(b!, [2, 3])) },
   ] },
   cast: { cases: (g) => [
     { ins: [nd("f32", [6], [-1.7, -0.5, 0, 0.5, 1.7, 3])], attrs: { dtype: "i32" }, tf: ([x]) => tf.cast(x!, "int32") },

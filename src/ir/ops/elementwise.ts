@@ -6,10 +6,11 @@ import { mapN, nd } from "../ndarray.js";
 import type { TensorType, Value } from "../graph.js";
 import { defineOp, type GradCtx, type OpDef } from "./def.js";
 
-type Domain = "float" | "numeric" | "bool";
+/** What dtypes an op takes: floats, any number (not bool), bool only, or any dtype (equality, selects). */
+type Domain = "float" | "numeric" | "bool" | "any";
 
 function checkDomain(op: string, d: DType, domain: Domain): void {
-  const ok = domain === "float" ? isFloat(d) : domain === "numeric" ? d !== "bool" : d === "bool";
+  const ok = domain === "any" || (domain === "float" ? isFloat(d) : domain === "numeric" ? d !== "bool" : d === "bool");
   if (!ok) throw new DTypeError(`${op}: expects ${domain === "numeric" ? "a numeric" : `a ${domain}`} tensor, got ${d}`);
 }
 
@@ -107,8 +108,9 @@ function binary(s: BinarySpec): OpDef<{}> {
   });
 }
 
+/** Comparisons; equality also takes bools (x == y on bools is xnor), order comparisons do not. */
 const cmp = (name: string, js: string, tf: string, f: (a: number, b: number) => boolean): OpDef<{}> =>
-  binary({ name, domain: "numeric", out: "bool", f: (a, b) => (f(a, b) ? 1 : 0), js: (a, b) => `(${a} ${js} ${b} ? 1 : 0)`, tf, vjp: { zero: "comparison" }, commutative: name === "equal" || name === "not_equal" });
+  binary({ name, domain: name === "equal" || name === "not_equal" ? "any" : "numeric", out: "bool", f: (a, b) => (f(a, b) ? 1 : 0), js: (a, b) => `(${a} ${js} ${b} ? 1 : 0)`, tf, vjp: { zero: "comparison" }, commutative: name === "equal" || name === "not_equal" });
 
 export const binaryOps = {
   add: binary({ name: "add", domain: "numeric", f: (a, b) => a + b, js: (a, b) => `(${a} + ${b})`, tf: "add", vjp: ({ dy }) => [dy, dy], commutative: true }),
@@ -159,13 +161,16 @@ export const selectOps = {
     attrs: {},
     infer: ([c, a, b]) => {
       if (c!.dtype !== "bool") throw new DTypeError(`where: condition must be bool, got ${c!.dtype}`);
-      const t = binaryType("where", "numeric", a!, b!);
+      const t = binaryType("where", "any", a!, b!);
       return { dtype: t.dtype, shape: broadcastShapes(c!.shape, t.shape, "where") };
     },
     interpret: (ins, _a, out, wide) => mapN(nd(out.dtype, out.shape, undefined, wide), ins, (c, a, b) => (c ? a! : b!)),
     vjp: ({ b, x: [c], dy }) => [null, b.o.where(c!, dy, 0), b.o.where(c!, 0, dy)],
     js: { expr: ([c, a, b]) => `(${c} ? ${a} : ${b})` },
-    tfjs: ([c, a, b]) => `tf.where(${c}, ${a}, ${b})`,
+    // bool branches go through int32: tfjs-wasm's Select writes 4-byte elements into a bool output
+    // (wrong values, and a heap overrun); every backend takes int32
+    tfjs: ([c, a, b], _a, ctx) =>
+      ctx.out.dtype === "bool" ? `tf.cast(tf.where(${c}, tf.cast(${a}, "int32"), tf.cast(${b}, "int32")), "bool")` : `tf.where(${c}, ${a}, ${b})`,
   }),
   // casts back on the way down; integer and bool sources get no gradient
   cast: defineOp<{ dtype: DType }>({
