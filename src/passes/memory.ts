@@ -1,7 +1,10 @@
 /** @file Memory planning for the fused stage: schedule state updates last, liveness, buffer reuse, in-place writes, peak bytes.
  *
- * The plan is advice a backend can follow (the js backend allocates its arena from it); the
- * interpreter ignores it. Terms: a *slot* is one allocation of the arena; a value *reuses* a
+ * The plan is the backend-neutral one that `explain` and dumps print (and the pipeline's
+ * schedule, which every backend runs). The js backend plans its actual arena over its own kernels
+ * with the same rules (codegen/js/memory.ts), because its kernels differ from the fused nodes
+ * (row-blocked matmul updates need scratch, reshapes are views); W6 in bench/RESULTS.md puts the
+ * two side by side. The interpreter ignores both. Terms: a *slot* is one allocation of the arena; a value *reuses* a
  * slot whose previous value is dead; a kernel writes *in place* when an output takes the slot of
  * an input that dies at that kernel and the kernel reads that input only at the index it writes
  * (so every element is read before it is overwritten); a *state update in place* writes the new
