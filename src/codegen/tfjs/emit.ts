@@ -147,7 +147,8 @@ export function emitNode(ctx: EmitCtx, n: Node, prefix: string): void {
 /**
  * Ops whose tfjs function broadcasts its operands with tf.broadcastTo, a Tile kernel (on wasm,
  * 10 ms to fill a [128,256] from a scalar, more than the step's elementwise math): constant
- * operands of these are broadcast once, at compile time, so no Tile runs per step.
+ * operands of these are broadcast once, at compile time, and runtime ones (with the "binary"
+ * lowering) by a broadcasting multiply before the op sees them, so no Tile runs per step.
  */
 const TILE_BROADCAST: ReadonlySet<OpName> = new Set<OpName>(["where"]);
 
