@@ -44,6 +44,14 @@ function buildRandom(instrs: readonly Instr[], inShapes: readonly number[][], wi
     (a) => { const x = pick(a); return x.shape.length === 2 ? b.emit("transpose", [x], { perm: [1, 0] }) : b.o.neg(x); },
     (a, p) => { const x = pick(a); const to = SHAPES[p % SHAPES.length]!; return b.emit("broadcast_to", [x], { shape: to }); },
     (a, p, q) => { const x = pick(a); const y = partner(x, q); return b.o.where(b.o.greater(x, c(0.37)), x, p % 2 ? y : c(0)); },
+    // nested selects sharing a branch (simplify merges their conditions), one condition a scalar
+    (a, p, q) => {
+      const x = pick(a);
+      const y = partner(x, q);
+      const inner = b.o.greater(y, c(-0.2));
+      const outer = p % 4 < 2 ? b.o.less(b.emit("sum", [x], { axes: x.shape.map((_, i) => i), keepDims: false }), c(0)) : b.o.greater(x, c(0.5));
+      return p % 2 ? b.o.where(outer, x, b.o.where(inner, x, y)) : b.o.where(outer, b.o.where(inner, x, y), y);
+    },
     (a, p, q) => {
       const x = pick(a);
       const y = pool.filter((v) => v.shape.length === 2 && x.shape.length === 2)[q % pool.length];
