@@ -1,5 +1,5 @@
 /** @file Emits one TensorFlow.js program (a JS function of tf.* calls, run inside tf.tidy) for a graph. */
-import { Builder, interpret, nd, numStr, opDef, runNode, sameShape, typeStr, UsageError, type DType, type Graph, type NDArray, type Node, type OpName, type Shape, type Value } from "../../ir/index.js";
+import { Builder, interpret, nd, numStr, opDef, runNode, sameShape, typeStr, UsageError, type DType, type Graph, type NDArray, type Node, type OpName, type Shape, type TfjsLowerCtx, type Value } from "../../ir/index.js";
 import { lowerMatmulRegion } from "./epilogue.js";
 import { releaseDead } from "./release.js";
 
@@ -122,11 +122,13 @@ export function emitNode(ctx: EmitCtx, n: Node, prefix: string): void {
   if (def.kind === "region" && n.body) return emitRegion(ctx, n);
   const out = n.outputs[0]!;
   const args = n.inputs.map((v) => (TILE_BROADCAST.has(n.op) ? broadcastOperand(ctx, v, out.shape) : undefined) ?? ctx.name(v));
-  const lowerCtx = { ins: n.inputs.map((v) => v.type), out: out.type };
+  const lowerCtx: TfjsLowerCtx = {
+    ins: n.inputs.map((v) => v.type),
+    out: out.type,
+    ...(ctx.opts.broadcast === "binary" ? { broadcast: (x: string, dtype: DType, shape: Shape) => binaryBroadcast(ctx, x, dtype, shape) } : {}),
+  };
   let expr: string;
-  if (n.op === "broadcast_to" && ctx.opts.broadcast === "binary") {
-    expr = binaryBroadcast(ctx, args[0]!, out.dtype, out.shape);
-  } else if (def.kind === "contract" && ctx.opts.layout === "transpose") {
+  if (def.kind === "contract" && ctx.opts.layout === "transpose") {
     const a = n.attrs as { transposeA: boolean; transposeB: boolean };
     const flat = { ...n.attrs, transposeA: false, transposeB: false } as never;
     expr = def.tfjs([swapLast(args[0]!, n.inputs[0]!, a.transposeA), swapLast(args[1]!, n.inputs[1]!, a.transposeB)], flat, lowerCtx);

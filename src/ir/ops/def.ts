@@ -1,4 +1,5 @@
 /** @file What one primitive declares: kind, arity, attributes, inference, interpreter, VJP and lowerings. */
+import type { DType } from "../dtype.js";
 import type { Builder, Graph, TensorType, Value } from "../graph.js";
 import type { NDArray } from "../ndarray.js";
 
@@ -59,8 +60,13 @@ export interface LowerCtx {
   readonly ins: readonly TensorType[];
   readonly out: TensorType;
 }
+/** What a tfjs lowering may also use: the target backend's way to broadcast a runtime tensor. */
+export interface TfjsLowerCtx extends LowerCtx {
+  /** An expression broadcasting `x` to `shape`, where the backend has a faster one than tf.broadcastTo (wasm: its Tile is slow). */
+  readonly broadcast?: (x: string, dtype: DType, shape: readonly number[]) => string;
+}
 /** Returns a JS expression calling TensorFlow.js (`tf.*`) on the input expressions. */
-export type TfjsLowering<A> = (args: readonly string[], attrs: A, ctx: LowerCtx) => string;
+export type TfjsLowering<A> = (args: readonly string[], attrs: A, ctx: TfjsLowerCtx) => string;
 
 export interface OpDef<A = {}> {
   readonly kind: OpKind;

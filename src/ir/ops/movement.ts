@@ -85,7 +85,7 @@ export const movementOps = {
     },
     vjp: ({ b, x: [x], dy }) => [sumToShape(b, dy, x!.shape)],
     js: { kernel: "broadcast_to" },
-    tfjs: ([x], a) => `tf.broadcastTo(${x}, ${JSON.stringify(a.shape)})`,
+    tfjs: ([x], a, ctx) => ctx.broadcast?.(x!, ctx.out.dtype, a.shape) ?? `tf.broadcastTo(${x}, ${JSON.stringify(a.shape)})`,
   }),
   // d slice = pad the cotangent with zeros back to the input's shape
   slice: defineOp<{ begin: readonly number[]; size: readonly number[] }>({
