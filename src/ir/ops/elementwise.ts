@@ -108,9 +108,9 @@ function binary(s: BinarySpec): OpDef<{}> {
   });
 }
 
-/** Comparisons; equality also takes bools (x == y on bools is xnor), order comparisons do not. */
-const cmp = (name: string, js: string, tf: string, f: (a: number, b: number) => boolean): OpDef<{}> =>
-  binary({ name, domain: name === "equal" || name === "not_equal" ? "any" : "numeric", out: "bool", f: (a, b) => (f(a, b) ? 1 : 0), js: (a, b) => `(${a} ${js} ${b} ? 1 : 0)`, tf, vjp: { zero: "comparison" }, commutative: name === "equal" || name === "not_equal" });
+/** Comparisons. Equality (`equality`) is commutative and also takes bools (x == y on bools is xnor); order comparisons take numbers. */
+const cmp = (name: string, js: string, tf: string, f: (a: number, b: number) => boolean, equality = false): OpDef<{}> =>
+  binary({ name, domain: equality ? "any" : "numeric", out: "bool", f: (a, b) => (f(a, b) ? 1 : 0), js: (a, b) => `(${a} ${js} ${b} ? 1 : 0)`, tf, vjp: { zero: "comparison" }, commutative: equality });
 
 export const binaryOps = {
   add: binary({ name: "add", domain: "numeric", f: (a, b) => a + b, js: (a, b) => `(${a} + ${b})`, tf: "add", vjp: ({ dy }) => [dy, dy], commutative: true }),
@@ -143,8 +143,8 @@ export const binaryOps = {
     name: "minimum", domain: "numeric", f: (a, b) => (a <= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.min(${a}, ${b})`, tf: "minimum", commutative: true,
     vjp: ({ b, x: [p, q], dy }) => { const m = b.o.less_equal(p!, q!); return [b.o.where(m, dy, 0), b.o.where(m, 0, dy)]; },
   }),
-  equal: cmp("equal", "===", "equal", (a, b) => a === b),
-  not_equal: cmp("not_equal", "!==", "notEqual", (a, b) => a !== b),
+  equal: cmp("equal", "===", "equal", (a, b) => a === b, true),
+  not_equal: cmp("not_equal", "!==", "notEqual", (a, b) => a !== b, true),
   less: cmp("less", "<", "less", (a, b) => a < b),
   less_equal: cmp("less_equal", "<=", "lessEqual", (a, b) => a <= b),
   greater: cmp("greater", ">", "greater", (a, b) => a > b),
