@@ -3,6 +3,7 @@ import "./runtime/index.js";
 export * from "./dsl/index.js";
 export * as ir from "./ir/index.js";
 export { GraftError, ShapeError, DTypeError, ParseError, VerifyError, GradError, NaNError, UsageError } from "./ir/errors.js";
+export { MissingDependencyError } from "./ir/platform.js";
 export type { DType } from "./ir/dtype.js";
 export type { StageName } from "./passes/pipeline.js";
 export * from "./train/index.js";

@@ -1,6 +1,6 @@
 /** @file `graft aot`: write a script's compiled step as a standalone module that runs without the compiler. */
 import path from "node:path";
-import { writeAotModule } from "../runtime/aot.js";
+import { importOptional } from "../ir/platform.js";
 import type { CompileRecord } from "../runtime/index.js";
 import { CliUsageError, EXIT, type Parsed } from "./args.js";
 import { runDumped } from "./session.js";
@@ -47,6 +47,8 @@ export async function aotCommand(p: Parsed): Promise<number> {
   const session = await runDumped(script, { argv: p.rest });
   try {
     const rec = pick(session.records, p.options.fn as string | undefined, p.options.sig as string | undefined);
+    // the AOT emitter is built on ts-morph, an optional dependency: loaded only for this command
+    const { writeAotModule } = await importOptional("ts-morph", "graft aot", () => import("../runtime/aot.js"));
     const written = writeAotModule(path.resolve(out), rec.stages, {
       ...(format ? { format } : {}),
       ...(p.options["no-state"] || !rec.stateValues ? {} : { initialState: rec.stateValues }),

@@ -2,6 +2,7 @@
 import { CliUsageError, EXIT, parseArgs, type OptionSpec, type Parsed } from "./args.js";
 import { describeFailure, releaseLoop, resolveScript, runScript } from "./script.js";
 import { ScriptFailed } from "./session.js";
+import { MissingDependencyError } from "../ir/platform.js";
 import { dumpCommand, dumpHelp, dumpOptions } from "./dump.js";
 import { explainCommand, explainHelp, explainOptions } from "./explain.js";
 import { gradcheckCommand, gradcheckHelp, gradcheckOptions } from "./gradcheck.js";
@@ -91,6 +92,8 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CliUsageError) return usageError(e);
     if (e instanceof ScriptFailed) return process.stderr.write(e.message + "\n"), e.code;
+    // an optional package the command needs is not installed: the user's setup, not a graft bug
+    if (e instanceof MissingDependencyError) return process.stderr.write(`graft ${name}: error: ${e.message}\n`), EXIT.usage;
     process.stderr.write(`graft ${name}: internal error (please report):\n${e instanceof Error ? e.stack : String(e)}\n`);
     return 4;
   }

@@ -19,6 +19,10 @@ export function resolveScript(command: string, file: string | undefined): string
   const abs = path.resolve(file);
   if (!fs.existsSync(abs)) throw new CliUsageError(`no such file: ${file}`, command);
   if (!fs.statSync(abs).isFile()) throw new CliUsageError(`not a file: ${file}`, command);
+  // bin/graft.mjs registers tsx when it is installed (an optional peer dependency of the package)
+  if (/\.[cm]?tsx?$/.test(abs) && (globalThis as { __graftTsx?: boolean }).__graftTsx === false) {
+    throw new CliUsageError(`${file} is TypeScript, which needs the optional package 'tsx': npm install tsx (or run a .js/.mjs script)`, command);
+  }
   return abs;
 }
 

@@ -1,5 +1,6 @@
 /** @file fn(): trace a step per input signature, lower it, compile it for a backend, run it with state kept. */
 import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "../ir/index.js";
+import { envVar } from "../ir/platform.js";
 import { lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
 import { defaultBackend, getBackend, passRecorder, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
 import { Tensor } from "./tensor.js";
@@ -103,7 +104,7 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     b.output(...leaves.map((t) => trace.lift(t as Tensor)));
     for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
     const passLog = passRecorder(); // GRAFT_DUMP_PASSES=1: the graph after every pass, for the dump
-    const stages = lowerStages(b.finish(), { verify: process.env.GRAFT_VERIFY === "1", dump: passLog.dump });
+    const stages = lowerStages(b.finish(), { verify: envVar("GRAFT_VERIFY") === "1", dump: passLog.dump });
     const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
     traces.push({ signature: key, reason: retraceReason(key) });
     const variables = [...trace.stateOf.keys()];

@@ -1,8 +1,20 @@
 /** @file Finds the user's source line (file:line) that called into graft, for IR locations and errors. */
-import { fileURLToPath } from "node:url";
-import path from "node:path";
+import { cwd, nodeBuiltin } from "../ir/platform.js";
 
-const SRC_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const path = nodeBuiltin("node:path");
+const url = nodeBuiltin("node:url");
+const HERE = import.meta.url;
+/**
+ * graft's own code: in Node, the folder above this file (src/ or dist/); elsewhere the same folder
+ * as a URL when graft is loaded file by file, or just this file when it is bundled (then a user's
+ * code bundled into the same file cannot be told apart, and locations are left out).
+ */
+const SRC_ROOT =
+  path && url && HERE.startsWith("file:")
+    ? path.resolve(path.dirname(url.fileURLToPath(HERE)), "..")
+    : /\/dsl\/loc\.[jt]s$/.test(HERE.split(/[?#]/)[0]!)
+      ? new URL("..", HERE).href
+      : HERE.split(/[?#]/)[0]!;
 const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
 
 /** Whether a file is part of graft's own library code (its frames are skipped). */
@@ -19,9 +31,11 @@ export function userLoc(): string | undefined {
     const m = line.trim().match(FRAME);
     if (!m) continue;
     let file = m[1]!;
-    if (file.startsWith("file://")) file = fileURLToPath(file);
+    if (file.startsWith("file://") && url) file = url.fileURLToPath(file);
     if (isInternal(file)) continue;
-    const rel = path.relative(process.cwd(), file);
+    const dir = cwd();
+    if (!path || dir === undefined) return `${file}:${m[2]}`;
+    const rel = path.relative(dir, file);
     return `${rel.startsWith("..") ? file : rel}:${m[2]}`;
   }
   return undefined;

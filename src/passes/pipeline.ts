@@ -1,5 +1,6 @@
 /** @file The lowering pipeline from the traced stage to the stages backends consume, and the named pass pipelines. */
 import { UsageError, verify, type Graph } from "../ir/index.js";
+import { envVar } from "../ir/platform.js";
 import { expandGradients } from "./grad.js";
 import { fixpoint, makeContext, runPasses, type Pass, type PassContext, type PassOptions, type PassStat } from "./pass.js";
 import { simplify } from "./simplify.js";
@@ -67,7 +68,7 @@ export const loweringOf = (g: Graph): Lowered | undefined => reports.get(g);
 export function lower(traced: Graph, opts: PipelineOptions = {}): Lowered {
   const p = PIPELINES[opts.pipeline ?? "default"];
   if (!p) throw new UsageError(`unknown pipeline '${opts.pipeline}' (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
-  const ctx: PassContext = makeContext({ ...opts, verify: opts.verify ?? process.env["GRAFT_VERIFY"] === "1" });
+  const ctx: PassContext = makeContext({ ...opts, verify: opts.verify ?? envVar("GRAFT_VERIFY") === "1" });
   const grad = expandGradients(traced);
   if (ctx.options.verify && grad !== traced) verify(grad);
   const optimized = runPasses(grad, p.optimize, ctx).graph;

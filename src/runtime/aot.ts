@@ -1,5 +1,5 @@
 /** @file Writes AOT modules to disk: the compiled step plus a copy of the tiny runtime it imports. */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Graph, type NDArray } from "../ir/index.js";
@@ -51,8 +51,10 @@ export function writeAotModule(outFile: string, source: Graph | Stages | Compile
   const runtimeImport = opts.runtimeImport ?? `./${RUNTIME_DIR}/aot-runtime.js`;
   if (!opts.runtimeImport) {
     const here = dirname(fileURLToPath(import.meta.url));
+    // run from src/runtime the sources sit here; run from the package's dist/runtime, they are in its src/runtime
+    const base = existsSync(join(here, RUNTIME_FILES[0]!)) ? here : join(here, "..", "..", "src", "runtime");
     for (const rel of RUNTIME_FILES) {
-      const src = readFileSync(join(here, rel), "utf8");
+      const src = readFileSync(join(base, rel), "utf8");
       const path = join(dir, RUNTIME_DIR, rel.replace(/\.ts$/, ext));
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, format === "ts" ? src : transpileRuntime(src));

@@ -1,6 +1,5 @@
 /** @file GRAFT_DUMP=<dir>: every compiled signature writes its stages, source, decisions and inputs there (like XLA's dump flag). */
-import fs from "node:fs";
-import path from "node:path";
+import { envVar, needNode } from "../ir/platform.js";
 import { allocStorage, parseDType, print, safeName, toJSON, UsageError, type Graph, type NDArray } from "../ir/index.js";
 import { toDot } from "../ir/dot.js";
 import { STAGES, type StageName } from "../passes/pipeline.js";
@@ -58,12 +57,12 @@ export interface EncodedArray {
 export function encodeArray(a: NDArray): EncodedArray {
   const store = allocStorage(a.dtype, a.data.length);
   store.set(a.data);
-  return { dtype: a.dtype, shape: [...a.shape], base64: Buffer.from(store.buffer, store.byteOffset, store.byteLength).toString("base64") };
+  return { dtype: a.dtype, shape: [...a.shape], base64: needNode("node:buffer", "graft dumps").Buffer.from(store.buffer, store.byteOffset, store.byteLength).toString("base64") };
 }
 
 export function decodeArray(e: EncodedArray): NDArray {
   const dtype = parseDType(e.dtype);
-  const bytes = Buffer.from(e.base64, "base64");
+  const bytes = needNode("node:buffer", "graft dumps").Buffer.from(e.base64, "base64");
   const n = e.shape.reduce((x, y) => x * y, 1);
   const store = allocStorage(dtype, n);
   if (bytes.byteLength !== store.byteLength) throw new UsageError(`dump inputs: ${e.dtype}[${e.shape.join(",")}] needs ${store.byteLength} bytes, the file has ${bytes.byteLength}`);
@@ -94,6 +93,8 @@ const pad = (n: number): string => String(n).padStart(2, "0");
 
 /** Writes one compiled signature's files into `dir` and returns its manifest. */
 export function writeDump(dir: string, rec: CompileRecord): DumpInfo {
+  const fs = needNode("node:fs", "graft dumps");
+  const path = needNode("node:path", "graft dumps");
   fs.mkdirSync(dir, { recursive: true });
   const prefix = `${stemFor(dir, rec)}.s${pad(rec.sigIndex)}.`;
   const write = (name: string, text: string): string => {
@@ -135,10 +136,10 @@ export function writeDump(dir: string, rec: CompileRecord): DumpInfo {
 
 let warned = false;
 setDumpListener((rec) => {
-  const dir = process.env.GRAFT_DUMP;
+  const dir = envVar("GRAFT_DUMP");
   if (!dir) return;
   try {
-    writeDump(path.resolve(dir), rec);
+    writeDump(needNode("node:path", "GRAFT_DUMP").resolve(dir), rec);
   } catch (e) {
     // a dump must never break the program being dumped
     if (!warned) console.warn(`graft: GRAFT_DUMP=${dir}: could not write the dump (${(e as Error).message})`);

@@ -3,5 +3,5 @@ export * from "./backend.js";
 export { interpBackend } from "./interp.js";
 export { onCompile, reportCompile, compileWatched, passRecorder, type CompileRecord, type CompileListener } from "./registry.js";
 export { writeDump, stemFor, encodeArray, decodeArray, DUMP_FORMAT, DUMP_VERSION, type DumpInfo, type EncodedArray } from "./dump.js";
-export { tfjsBackend, initTfjs, ready, loadTfjs, type TfjsBackendName } from "./tfjs.js";
+export { tfjsBackend, initTfjs, ready, loadTfjs, registerTfjs, type TfjsBackendName } from "./tfjs.js";
 export { jsBackend, JsExecutable, formatProfile, bestStage } from "./js.js";

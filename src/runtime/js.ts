@@ -7,7 +7,7 @@
  * Big matmuls split across `threads` threads (default min(2, cores); kernels/threads.ts), with
  * the single-threaded kernel's bits.
  */
-import { availableParallelism } from "node:os";
+import { envVar, nodeBuiltin } from "../ir/platform.js";
 import { GraftError, NaNError, UsageError, shapeStr, sizeOf, type DType, type Graph, type NDArray, type Storage } from "../ir/index.js";
 import { generateJs, type JsProgram } from "../codegen/js/index.js";
 import type { Stages, StageName } from "../passes/pipeline.js";
@@ -126,9 +126,9 @@ export class JsExecutable implements Executable {
  * fn option `threads`, else the GRAFT_THREADS environment variable, else "auto".
  */
 export function resolveThreads(opt: unknown): number {
-  const env = process.env["GRAFT_THREADS"];
+  const env = envVar("GRAFT_THREADS");
   const v: unknown = opt ?? (env === undefined || env === "" ? "auto" : /^\d+$/.test(env) ? Number(env) : env);
-  if (v === "auto") return Math.max(1, Math.min(2, availableParallelism()));
+  if (v === "auto") return Math.max(1, Math.min(2, nodeBuiltin("node:os")?.availableParallelism() ?? 1));
   if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 64) return v;
   throw new UsageError(`js backend: threads must be an integer from 1 to 64 or "auto" (option 'threads' or GRAFT_THREADS), got ${JSON.stringify(v)}`);
 }

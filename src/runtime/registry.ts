@@ -1,5 +1,6 @@
 /** @file Who compiled what: fn() reports every compiled signature here; dumps and the `graft` CLI listen. */
 import { nd, type Graph, type NDArray } from "../ir/index.js";
+import { envVar } from "../ir/platform.js";
 import type { Stages } from "../passes/pipeline.js";
 import type { Executable, StateCell } from "./backend.js";
 
@@ -44,7 +45,7 @@ export function onCompile(listener: CompileListener): () => void {
 }
 
 /** Whether anyone wants compile records (fn() skips building them otherwise). */
-export const compileWatched = (): boolean => listeners.size > 0 || !!process.env.GRAFT_DUMP;
+export const compileWatched = (): boolean => listeners.size > 0 || !!envVar("GRAFT_DUMP");
 
 let dumpListener: CompileListener | undefined;
 /** The GRAFT_DUMP writer registers itself here (runtime/dump.ts), so this file stays dependency-free. */
@@ -55,7 +56,8 @@ export function setDumpListener(l: CompileListener): void {
 /** The pipeline's per-pass hook, keeping every intermediate graph when GRAFT_DUMP_PASSES=1 asks for them. */
 export function passRecorder(): { readonly dump?: (pass: string, graph: Graph) => void; readonly passes: { pass: string; graph: Graph }[] } {
   const passes: { pass: string; graph: Graph }[] = [];
-  if (!process.env.GRAFT_DUMP_PASSES || process.env.GRAFT_DUMP_PASSES === "0" || !compileWatched()) return { passes };
+  const passesEnv = envVar("GRAFT_DUMP_PASSES");
+  if (!passesEnv || passesEnv === "0" || !compileWatched()) return { passes };
   return { passes, dump: (pass, graph) => void passes.push({ pass, graph }) };
 }
 
@@ -64,6 +66,6 @@ export function reportCompile(rec: CompileRecord): void {
   if (!compileWatched()) return;
   const clone = (a: NDArray): NDArray => nd(a.dtype, a.shape, a.data);
   const copy: CompileRecord = { ...rec, inputs: rec.inputs.map(clone), stateValues: rec.state.map((c) => clone(c.read())) };
-  if (process.env.GRAFT_DUMP && dumpListener) dumpListener(copy);
+  if (envVar("GRAFT_DUMP") && dumpListener) dumpListener(copy);
   for (const l of listeners) l(copy);
 }

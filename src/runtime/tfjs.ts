@@ -9,8 +9,7 @@
  * arrays holding float32 values). Use the js or interp backend where f64 matters.
  */
 import type * as TF from "@tensorflow/tfjs";
-import { createRequire } from "node:module";
-import path from "node:path";
+import { isMissing, MissingDependencyError, needNode, nodeBuiltin } from "../ir/platform.js";
 import { GraftError, tfjsDType, UsageError, type Graph, type NDArray } from "../ir/index.js";
 import { compileTfjs, download, upload, type BroadcastLowering, type MatmulLayout, type Tfjs, type TfjsKernel } from "../codegen/tfjs/index.js";
 import { nodeCounts, registerBackend, type Backend, type BackendOptions, type Executable, type StateCell } from "./backend.js";
@@ -20,16 +19,29 @@ import { residentVariable } from "./tfjs-state.js";
 export type TfjsBackendName = "cpu" | "wasm" | "tensorflow";
 const TFJS_BACKENDS: readonly TfjsBackendName[] = ["cpu", "wasm", "tensorflow"];
 
-const requireHere = createRequire(import.meta.url);
 let tfjs: Tfjs | undefined;
+
+/** Node's `require`, relative to this file (undefined outside Node). */
+const requireHere = (): NodeJS.Require | undefined => nodeBuiltin("node:module")?.createRequire(import.meta.url);
+
+/**
+ * Hands graft the @tensorflow/tfjs module to use (what `import "graft/tfjs"` does). In Node graft
+ * can require it itself; in a browser there is no require, so this is how the tfjs backend gets it.
+ */
+export function registerTfjs(tf: Tfjs): void {
+  tfjs = tf;
+}
 
 /** The @tensorflow/tfjs module (loaded on first use). */
 export function loadTfjs(): Tfjs {
   if (!tfjs) {
+    const req = requireHere();
+    if (!req) throw new UsageError(`the tfjs backend has no @tensorflow/tfjs here: outside Node, import "graft/tfjs" (it imports @tensorflow/tfjs) before using it`);
     try {
-      tfjs = requireHere("@tensorflow/tfjs") as Tfjs;
+      tfjs = req("@tensorflow/tfjs") as Tfjs;
     } catch (e) {
-      throw new UsageError(`the tfjs backend needs @tensorflow/tfjs (npm i @tensorflow/tfjs): ${String(e)}`);
+      if (isMissing(e, "@tensorflow/tfjs")) throw new MissingDependencyError("@tensorflow/tfjs", "the tfjs backend", e);
+      throw new UsageError(`the tfjs backend could not load @tensorflow/tfjs: ${String(e)}`);
     }
   }
   return tfjs;
@@ -51,13 +63,22 @@ export async function initTfjs(name: TfjsBackendName = "cpu"): Promise<void> {
   if (!TFJS_BACKENDS.includes(name)) throw new UsageError(`initTfjs: unknown tfjs backend '${String(name)}' (${TFJS_BACKENDS.join(", ")})`);
   const tf = loadTfjs();
   if (isInitialized(tf, name)) return;
-  if (name === "wasm") {
-    const wasm = requireHere("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
-    const simd = requireHere.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm");
+  const req = requireHere();
+  // outside Node the page imports and configures the backend's package itself (setWasmPaths)
+  if (name === "wasm" && req) {
+    let wasm: typeof import("@tensorflow/tfjs-backend-wasm");
+    try {
+      wasm = req("@tensorflow/tfjs-backend-wasm") as typeof import("@tensorflow/tfjs-backend-wasm");
+    } catch (e) {
+      if (isMissing(e, "@tensorflow/tfjs-backend-wasm")) throw new MissingDependencyError("@tensorflow/tfjs-backend-wasm", `tfjs backend "wasm"`, e);
+      throw e;
+    }
+    const path = needNode("node:path", "tfjs wasm");
+    const simd = req.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm");
     wasm.setWasmPaths(path.dirname(simd) + path.sep);
   } else if (name === "tensorflow") {
     try {
-      requireHere("@tensorflow/tfjs-node");
+      needNode("node:module", `tfjsBackend "tensorflow"`).createRequire(import.meta.url)("@tensorflow/tfjs-node");
     } catch (e) {
       throw new UsageError(
         `tfjsBackend "tensorflow" needs @tensorflow/tfjs-node, which is not installed (npm i @tensorflow/tfjs-node; its install downloads libtensorflow). ${String(e).split("\n")[0]}`,

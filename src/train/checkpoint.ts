@@ -1,7 +1,9 @@
 /** @file Checkpoints: every variable of models, optimizers (counter, learning rate, slots) and metrics,
  * saved as a JSON manifest (`<prefix>.json`) plus one binary weights file (`<prefix>.bin`). */
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
-import path from "node:path";
+import { needNode } from "../ir/platform.js";
+
+/** Checkpoints are files: Node only (fs and path come lazily, so the rest of graft loads in browsers). */
+const fsPath = () => ({ fs: needNode("node:fs", "Checkpoint"), path: needNode("node:path", "Checkpoint") });
 import { isVariable, tensor, type Variable } from "../dsl/index.js";
 import { GraftError, sameShape, shapeStr, UsageError, type DType } from "../ir/index.js";
 import { Layer } from "./layers/layer.js";
@@ -57,10 +59,11 @@ export class Checkpoint {
     const bin = new Uint8Array(offset);
     for (const { e, bytes } of parts) bin.set(bytes, e.offset);
     const files = { manifest: `${prefix}.json`, weights: `${prefix}.bin` };
-    mkdirSync(path.dirname(path.resolve(files.manifest)), { recursive: true });
+    const { fs, path } = fsPath();
+    fs.mkdirSync(path.dirname(path.resolve(files.manifest)), { recursive: true });
     const manifest: Manifest = { format: "graft-checkpoint", version: 1, weightsFile: path.basename(files.weights), entries: parts.map((p) => p.e) };
-    writeFileSync(files.weights, bin);
-    writeFileSync(files.manifest, JSON.stringify(manifest, null, 1));
+    fs.writeFileSync(files.weights, bin);
+    fs.writeFileSync(files.manifest, JSON.stringify(manifest, null, 1));
     return files;
   }
 
@@ -70,7 +73,8 @@ export class Checkpoint {
    */
   restore(prefix: string): void {
     const manifest = readManifest(`${prefix}.json`);
-    const bin = readFileSync(path.join(path.dirname(`${prefix}.json`), manifest.weightsFile));
+    const { fs, path } = fsPath();
+    const bin = fs.readFileSync(path.join(path.dirname(`${prefix}.json`), manifest.weightsFile));
     // optimizer slots are created lazily; create the ones the checkpoint has before matching
     const varOfKey = new Map(this.modelEntries().map(([k, v]) => [k, v] as const));
     for (const [name, o] of Object.entries(this.objects)) {
@@ -140,10 +144,11 @@ function isTrackable(o: unknown): o is Trackable {
 }
 
 function readManifest(file: string): Manifest {
-  if (!existsSync(file)) throw new CheckpointError(`checkpoint manifest ${file} not found`);
+  const { fs } = fsPath();
+  if (!fs.existsSync(file)) throw new CheckpointError(`checkpoint manifest ${file} not found`);
   let m: Manifest;
   try {
-    m = JSON.parse(readFileSync(file, "utf8")) as Manifest;
+    m = JSON.parse(fs.readFileSync(file, "utf8")) as Manifest;
   } catch (e) {
     throw new CheckpointError(`checkpoint manifest ${file} is not valid JSON: ${(e as Error).message}`);
   }

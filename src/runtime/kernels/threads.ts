@@ -33,7 +33,8 @@
  *   nothing. It grows before a helper is ready too, so the growth happens in the first steps.
  * AOT modules import matmul.ts only: they stay single-threaded.
  */
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
+import { nodeBuiltin } from "../../ir/platform.js";
 import { gemm, gemmSource, type Arr } from "./matmul.js";
 
 /** Multiply-adds per thread below which a split is not worth it (measured here: a split costs ~20 us; from 2 x 64K on it gains 1.5x). */
@@ -139,7 +140,8 @@ const viewsOf = (b: SharedArrayBuffer): Arr[] => [new Float32Array(b), new Float
 function getPool(): Pool | null {
   if (pool !== undefined) return pool;
   pool = null;
-  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object" || typeof Worker !== "function") return null;
+  // worker_threads comes lazily: in a browser there is none and matmuls stay on one thread
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object" || !nodeBuiltin("node:worker_threads")) return null;
   const scratch = new SharedArrayBuffer(1 << 16);
   pool = { helpers: [], scratch, gen: 0, views: viewsOf(scratch) };
   return pool;
@@ -147,11 +149,13 @@ function getPool(): Pool | null {
 
 /** Starts helpers until there are `n` (those that fail to start are simply not there). */
 function startHelpers(p: Pool, n: number): void {
+  const wt = nodeBuiltin("node:worker_threads");
+  if (!wt) return;
   while (p.helpers.length < n) {
     try {
       const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
-      const { port1, port2 } = new MessageChannel();
-      const w = new Worker(helperScript(), {
+      const { port1, port2 } = new wt.MessageChannel();
+      const w = new wt.Worker(helperScript(), {
         eval: true,
         // no loaders or flags of the parent (tsx, vitest): the script is plain JS
         execArgv: [],
