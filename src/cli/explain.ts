@@ -1,15 +1,18 @@
 /** @file `graft explain`: why each function traced, what the passes did, which ops fused (and why not), the memory plan, kernel statistics. */
 import { fromJSON, sizeOf, type Graph } from "../ir/index.js";
 import { STAGES } from "../passes/pipeline.js";
-import type { ExecStats } from "../runtime/index.js";
-import type { Parsed } from "./args.js";
+import fs from "node:fs";
+import type { CompileRecord, ExecStats } from "../runtime/index.js";
+import { reportDot, reportHtml } from "../runtime/report.js";
+import { CliUsageError, type Parsed } from "./args.js";
+import { dotToSvg } from "./svg.js";
 import { readText, selectFn, selectSig, type DumpEntry } from "./dumpdir.js";
 import { runDumped } from "./session.js";
 import { cliOut, resolveScript } from "./script.js";
 
 export const explainHelp = `graft explain — why it traced, what fused and why not, where memory goes
 
-usage: graft explain script.ts [--fn NAME] [--sig N] [--verbose] [-- script args]
+usage: graft explain script.ts [--fn NAME] [--sig N] [--verbose] [--html FILE] [-- script args]
 
 Runs the script with dumping on and prints, for every trace of every compiled function:
   - why it (re)traced and its input signature;
@@ -22,9 +25,12 @@ Runs the script with dumping on and prints, for every trace of every compiled fu
 options:
   --fn NAME   only this function
   --sig N     only the N-th trace of each function
-  --verbose   the memory plan value by value (where each buffer lives)`;
+  --verbose   the memory plan value by value (where each buffer lives)
+  --html FILE write one self-contained HTML page for one function's trace (the latest, or --sig N):
+              IR per stage with diffs, the graph linked to your source lines, fusion decisions,
+              the memory plan as a timeline, compile times (kernel times with fn's profile: true)`;
 
-export const explainOptions = { fn: "value", sig: "value", verbose: "flag" } as const;
+export const explainOptions = { fn: "value", sig: "value", verbose: "flag", html: "value" } as const;
 
 const BYTES: Record<string, number> = { f32: 4, f64: 8, i32: 4, bool: 1 };
 const bytesOf = (t: { dtype: string; shape: readonly number[] }): number => (BYTES[t.dtype] ?? 4) * sizeOf(t.shape);
@@ -88,11 +94,31 @@ export function explainEntry(e: DumpEntry, verbose = false): string {
   return lines.join("\n");
 }
 
+/** `--html FILE`: the report page (src/runtime/report.ts) of one function's trace. */
+async function writeHtml(file: string, entries: readonly DumpEntry[], records: readonly CompileRecord[]): Promise<number> {
+  const stems = [...new Set(entries.map((e) => e.stem))];
+  if (stems.length > 1) throw new CliUsageError(`--html writes one function's page; pick one with --fn (${stems.join(", ")})`, "explain");
+  const e = entries.reduce((a, b) => (b.sig > a.sig ? b : a));
+  const rec = records.find((r) => r.fnName === e.fn && r.sigIndex === e.sig && r.signature === e.signature);
+  if (!rec) throw new CliUsageError(`no live record of ${e.stem} #${e.sig}`, "explain");
+  let picture: { svg?: string; svgNote?: string };
+  try {
+    picture = { svg: await dotToSvg(reportDot(rec.stages)) };
+  } catch (err) {
+    picture = { svgNote: `No graph picture: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const html = reportHtml({ ...rec, ...picture });
+  fs.writeFileSync(file, html);
+  cliOut(`wrote ${file} (${rec.fnName} #${rec.sigIndex}, ${html.length} bytes)\n`);
+  return 0;
+}
+
 export async function explainCommand(p: Parsed): Promise<number> {
   const script = resolveScript("explain", p.positional[0]);
   const s = await runDumped(script, { argv: p.rest });
   try {
     const entries = selectSig("explain", selectFn("explain", s.entries, p.options.fn as string | undefined), p.options.sig as string | undefined);
+    if (typeof p.options.html === "string") return await writeHtml(p.options.html, entries, s.records);
     cliOut(entries.map((e) => explainEntry(e, !!p.options.verbose)).join("\n\n") + "\n");
     return 0;
   } finally {

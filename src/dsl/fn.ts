@@ -1,7 +1,8 @@
 /** @file fn(): trace a step per input signature, lower it, compile it for a backend, run it with state kept. */
 import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "../ir/index.js";
-import { envVar } from "../ir/platform.js";
-import { lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
+import { envVar, needNode } from "../ir/platform.js";
+import { loweringOf, lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
+import { reportHtml, reportSvg } from "../runtime/report.js";
 import { defaultBackend, getBackend, passRecorder, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
 import { Tensor } from "./tensor.js";
 import { currentTrace, isVariable, Trace, withTrace } from "./trace.js";
@@ -39,6 +40,7 @@ interface Compiled {
   readonly exec: Executable;
   readonly variables: readonly Variable[];
   readonly outDef: TreeDef;
+  readonly compileMs: Readonly<Record<string, number>>;
   /** Output leaves that are not graph outputs (static values) are kept in the tree. */
 }
 
@@ -52,6 +54,12 @@ export interface CompiledFn<A extends unknown[], R> {
   /** Generated code of the most recently used signature. */
   source(): string;
   stats(): ExecStats;
+  /**
+   * One self-contained HTML page about the most recently used signature: IR per stage with diffs,
+   * the graph linked to source lines, fusion decisions, memory timeline, compile and kernel times.
+   * `{ file }` also writes it there (Node). The graph picture needs @hpcc-js/wasm-graphviz.
+   */
+  report(opts?: { readonly file?: string }): Promise<string>;
   /** Every trace so far, with the reason. */
   readonly traces: readonly TraceRecord[];
   readonly fnName: string;
@@ -94,6 +102,7 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
   };
 
   const compile = (key: string, arrays: NDArray[], def: TreeDef): Compiled => {
+    const t0 = performance.now();
     const trace = new Trace(name);
     const symbolic = arrays.map((a) => trace.wrap(trace.builder.input({ dtype: a.dtype, shape: a.shape })));
     const args = unflatten(def, symbolic) as A;
@@ -104,16 +113,20 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     b.output(...leaves.map((t) => trace.lift(t as Tensor)));
     for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
     const passLog = passRecorder(); // GRAFT_DUMP_PASSES=1: the graph after every pass, for the dump
-    const stages = lowerStages(b.finish(), { verify: envVar("GRAFT_VERIFY") === "1", dump: passLog.dump });
+    const traced = b.finish();
+    const t1 = performance.now();
+    const stages = lowerStages(traced, { verify: envVar("GRAFT_VERIFY") === "1", dump: passLog.dump });
+    const t2 = performance.now();
     const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
+    const compileMs = { traced: t1 - t0, ...(loweringOf(stages.fused ?? stages.traced)?.ms ?? { lowering: t2 - t1 }), codegen: performance.now() - t2 };
     traces.push({ signature: key, reason: retraceReason(key) });
     const variables = [...trace.stateOf.keys()];
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,
-      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[], passes: passLog.passes, kit: dslKit,
+      stages, exec, inputs: arrays, state: variables, step, makeArgs: (leaves) => unflatten(def, leaves) as unknown[], passes: passLog.passes, kit: dslKit, compileMs,
     });
-    return { key, stages, exec, variables, outDef };
+    return { key, stages, exec, variables, outDef, compileMs };
   };
 
   const lookup = (args: unknown[]): { c: Compiled; inputs: NDArray[] } => {
@@ -153,6 +166,13 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
     graph: stageGraph,
     source: () => current().exec.source(),
     stats: () => current().exec.stats(),
+    report: async (o: { readonly file?: string } = {}) => {
+      const c = current();
+      const t = traces.find((r) => r.signature === c.key);
+      const html = reportHtml({ fnName: name, backend, signature: c.key, reason: t?.reason ?? "", stages: c.stages, exec: c.exec, compileMs: c.compileMs, ...(await reportSvg(c.stages)) });
+      if (o.file) needNode("node:fs", "report({ file })").writeFileSync(o.file, html);
+      return html;
+    },
     traces,
     fnName: name,
     backend,

@@ -58,6 +58,8 @@ export interface Lowered {
   readonly stats: readonly PassStat[];
   /** What passes noted (rules that fired, fusion decisions and refusals), by pass name. */
   readonly notes: ReadonlyMap<string, readonly string[]>;
+  /** Milliseconds spent making each stage (reports show them). */
+  readonly ms?: Readonly<Partial<Record<StageName, number>>>;
 }
 
 const reports = new WeakMap<Graph, Lowered>();
@@ -69,11 +71,15 @@ export function lower(traced: Graph, opts: PipelineOptions = {}): Lowered {
   const p = PIPELINES[opts.pipeline ?? "default"];
   if (!p) throw new UsageError(`unknown pipeline '${opts.pipeline}' (pipelines: ${Object.keys(PIPELINES).join(", ")})`);
   const ctx: PassContext = makeContext({ ...opts, verify: opts.verify ?? envVar("GRAFT_VERIFY") === "1" });
+  const t0 = performance.now();
   const grad = expandGradients(traced);
   if (ctx.options.verify && grad !== traced) verify(grad);
+  const t1 = performance.now();
   const optimized = runPasses(grad, p.optimize, ctx).graph;
+  const t2 = performance.now();
   const fused = runPasses(optimized, p.fuse, ctx).graph;
-  const out: Lowered = { stages: { traced, grad, optimized, fused }, stats: ctx.stats, notes: ctx.notes };
+  const ms = { grad: t1 - t0, optimized: t2 - t1, fused: performance.now() - t2 };
+  const out: Lowered = { stages: { traced, grad, optimized, fused }, stats: ctx.stats, notes: ctx.notes, ms };
   for (const g of [optimized, fused]) reports.set(g, out);
   return out;
 }

@@ -30,6 +30,8 @@ export interface CompileRecord {
   readonly kit?: unknown;
   /** Graphs after each pass, when the pipeline was asked for them (GRAFT_DUMP_PASSES=1). */
   readonly passes?: readonly { readonly pass: string; readonly graph: Graph }[];
+  /** Milliseconds per compile phase: traced, grad, optimized, fused, codegen. */
+  readonly compileMs?: Readonly<Record<string, number>>;
 }
 
 export type CompileListener = (rec: CompileRecord) => void;
