@@ -1,10 +1,10 @@
 /** @file The package as a user gets it: `npm pack`, install the tarball into a fresh project (offline), run a plain .mjs training script, type-check a strict TS consumer, run the `graft` bin; prints install sizes. */
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixtures = path.join(root, "scripts", "consumer");
@@ -31,6 +31,31 @@ function bytesUnder(dir) {
   return { n, files };
 }
 
+/** (d) the installed package bundled for browsers (esbuild) and trained in headless Chromium, when there is one. */
+async function browserCheck(project) {
+  const chrome = [process.env.CHROME_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => p && existsSync(p));
+  if (!chrome) return step("SKIP (d) browser check: no Chromium (set CHROME_PATH, or apt-get install chromium)");
+  const esbuild = await import("esbuild");
+  const r = await esbuild.build({ entryPoints: [path.join(project, "browser.mjs")], absWorkingDir: project, bundle: true, format: "esm", platform: "browser", minify: true, write: false });
+  writeFileSync(path.join(project, "browser.js"), r.outputFiles[0].contents);
+  writeFileSync(path.join(project, "index.html"), `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="browser.js"></script>`);
+  const puppeteer = (await import("puppeteer-core")).default;
+  const browser = await puppeteer.launch({ executablePath: chrome, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(pathToFileURL(path.join(project, "index.html")).href);
+    await page.waitForFunction(() => document.title === "done" || globalThis.result === undefined && document.title === "failed", { timeout: 60_000 }).catch(() => {});
+    const res = await page.evaluate(() => globalThis.result);
+    if (errors.length || !res || !(res.last < res.first * 0.01)) throw new Error(`browser check failed: ${JSON.stringify({ res, errors })}`);
+    step(`(d) in Chromium, bundled from the tarball (${r.outputFiles[0].contents.length} bytes): ${res.backend} backend, loss ${res.first.toFixed(3)} -> ${res.last.toExponential(2)}`);
+  } finally {
+    await browser.close();
+  }
+}
+
 try {
   step("npm pack (prepack builds dist/)");
   const packed = JSON.parse(sh(npm, ["pack", "--json", "--pack-destination", tmp], root, { stdio: ["ignore", "pipe", "ignore"] }));
@@ -38,7 +63,7 @@ try {
   const project = path.join(tmp, "app");
   sh("mkdir", ["-p", project], tmp);
   writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "graft-consumer", private: true, type: "module" }, null, 2));
-  for (const f of ["train.mjs", "consumer.ts", "tsconfig.json"]) copyFileSync(path.join(fixtures, f), path.join(project, f));
+  for (const f of ["train.mjs", "consumer.ts", "tsconfig.json", "browser.mjs"]) copyFileSync(path.join(fixtures, f), path.join(project, f));
 
   // the core has no dependencies (its heavy parts are optional peers), so this needs no network
   step(`npm install ${path.basename(tarball)} --offline`);
@@ -76,6 +101,7 @@ try {
   if (svg?.status !== 2 || !String(svg.stderr).includes("npm install @hpcc-js/wasm-graphviz")) throw new Error(`graft dump --format svg without Graphviz: want exit 2 naming the package, got ${svg?.status}: ${svg?.stderr}`);
   step(`graft --help, graft run, graft dump --stage fused (${dump.split("\n").length} lines of IR) work from dist/; --format svg without Graphviz exits 2 naming the package`);
 
+  await browserCheck(project);
   console.log("consumer: ok");
 } finally {
   if (keep) console.log(`consumer: kept ${tmp}`);
