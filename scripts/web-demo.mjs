@@ -42,7 +42,7 @@ export async function buildDemo() {
     target: "es2022",
     minify: true,
     keepNames: true, // error classes report their own names (GraftError subclasses)
-    sourcemap: "inline",
+    sourcemap: true, // app.js.map beside it: stack traces and devtools show the TypeScript
     outdir: "/out",
     write: false,
     logLevel: "silent",
@@ -50,7 +50,7 @@ export async function buildDemo() {
   return new Map(r.outputFiles.map((f) => [path.relative("/out", f.path), f.contents]));
 }
 
-const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".bin": "application/octet-stream" };
+const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".map": "application/json", ".css": "text/css", ".bin": "application/octet-stream" };
 
 /** Serves the page on 127.0.0.1:`port` (0 = any free port); resolves to { url, close }. */
 export async function startDemo({ port = 8123, log = console.log } = {}) {
