@@ -55,6 +55,19 @@ describe.skipIf(!chromePath)("web demo in Chromium", () => {
     console.log(`web demo: ${s.steps} steps, loss ${mean(s.losses.slice(0, 10)).toFixed(3)} -> ${mean(s.losses.slice(-20)).toFixed(3)}, val acc ${s.accuracy.at(-1)![1]}, ${s.stepsPerSecond.toFixed(1)} steps/s; screenshot ${path.relative(process.cwd(), path.join(SHOTS, "web-demo.png"))}`);
   }, 150_000);
 
+  it("the tfjs backend in the browser (graft/tfjs, bundled as its own chunk) trains too", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${server.url}?steps=40&batch=64&hidden=32&backend=tfjs`, { waitUntil: "load" });
+    await page.waitForFunction(() => (globalThis as { graftDemo?: DemoState }).graftDemo?.done, { timeout: 90_000, polling: 200 });
+    const s = (await page.evaluate(() => (globalThis as { graftDemo?: DemoState }).graftDemo)) as DemoState;
+    expect(s.error).toBeUndefined();
+    expect(s.backend).toBe("tfjs");
+    expect(s.losses[0]).toBeGreaterThan(1.9);
+    expect(s.losses.slice(-10).reduce((a, b) => a + b, 0) / 10).toBeLessThan(0.6 * s.losses[0]!);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
   it("a backend that cannot start shows a visible message, not a blank page", async () => {
     const page = await browser.newPage();
     const errors = watchErrors(page);
