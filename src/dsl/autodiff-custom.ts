@@ -32,13 +32,21 @@ class BodyTrace extends Trace {
     return this.outer ? this.outer.lift(t) : t;
   }
 
+  /** The body input each bound tensor (input, value) stands for, by identity. */
+  private readonly boundTo = new Map<Tensor, Value>();
+
   bind(t: Tensor, v: Value): void {
     const k = this.keyOf(t);
     if (!this.inputOf.has(k)) this.inputOf.set(k, v);
+    if (!this.boundTo.has(t)) this.boundTo.set(t, v);
   }
 
   override lift(t: Tensor): Value {
     if (t._sym?.trace === this) return t._sym.value;
+    // a bound input is the body's input even when it is a concrete tensor (a custom gradient
+    // called eagerly inside another's gradFunc), never a constant of its current data
+    const bound = this.boundTo.get(t);
+    if (bound) return bound;
     if (t._sym && !this.outer) throw new UsageError("customGradient: the gradient function used a tensor from a traced step, but the custom gradient is eager");
     // constants stay inside the body when there is an enclosing trace
     if (this.outer && !t._sym && !isVariable(t)) return super.lift(t);
@@ -84,8 +92,9 @@ function traceGradFunc(inputs: readonly Tensor[], value: Tensor, gradFunc: GradF
   });
   b.loc = undefined;
   b.output(...outs);
-  // a gradFunc may itself take gradients: expand its markers now, the body is inlined as is later
-  return { body: expandGradients(b.finish()), captured: tr.closedOver };
+  // a gradFunc may itself take gradients: expand its markers now, the body is inlined as is later;
+  // custom_grad nodes stay, so a custom gradient the gradFunc calls keeps its rule at higher orders
+  return { body: expandGradients(b.finish(), { keepCustom: true }), captured: tr.closedOver };
 }
 
 /**

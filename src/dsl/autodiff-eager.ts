@@ -75,8 +75,10 @@ export function eagerGradients(y: Tensor, xs: readonly Tensor[]): Tensor[] {
     const g = b.finish();
     for (const n of g.nodes.slice(first)) {
       const ins = n.inputs.map((v) => known.get(v)!);
+      // a node with a body (a custom_grad a gradFunc called) keeps it in its lineage, so the
+      // next order differentiates through the user's rule again
       const outs = n.body
-        ? runNode(n, ins.map((t) => t.nd)).map((a) => new Tensor({ nd: a }))
+        ? runNode(n, ins.map((t) => t.nd)).map((a) => new Tensor({ nd: a, src: { op: n.op, inputs: ins, attrs: n.attrs, body: n.body!, ...(n.loc ? { loc: n.loc } : {}) } }))
         : applyMulti(n.op, ins, n.attrs as never);
       n.outputs.forEach((o, i) => known.set(o, outs[i]!));
     }

@@ -3,7 +3,7 @@ import { Tensor } from "./tensor.js";
 import * as O from "./ops.js";
 import * as C from "./composites.js";
 
-const FIRST_ARG_OPS = { ...O, logSumExp: C.logSumExp, logSoftmax: C.logSoftmax, softmax: C.softmax, softplus: C.softplus, oneHot: C.oneHot, leakyRelu: C.leakyRelu, elu: C.elu };
+const FIRST_ARG_OPS = { ...O, logSumExp: C.logSumExp, logSoftmax: C.logSoftmax, softmax: C.softmax, softplus: C.softplus, oneHot: C.oneHot, leakyRelu: C.leakyRelu, elu: C.elu, logSigmoid: C.logSigmoid };
 type Omit1<F> = F extends (x: Tensor, ...rest: infer R) => infer T ? (...rest: R) => T : never;
 type Methods = { [K in Exclude<keyof typeof FIRST_ARG_OPS, "concat" | "stack" | "where">]: Omit1<(typeof FIRST_ARG_OPS)[K]> };
 

@@ -34,11 +34,17 @@ export class Variable extends Tensor implements StateCell {
     this.trainable = opts.trainable ?? true;
   }
 
-  /** The current value: a concrete snapshot eagerly, the latest symbolic value inside a step. */
+  /**
+   * The current value: a concrete snapshot eagerly, the latest symbolic value inside a step.
+   * The eager snapshot's lineage is an identity of the variable (a same-shape reshape), so eager
+   * `gradients(f(w.value), [w])` reaches `w`, as it does inside a step (a layer's regularization
+   * penalties are built from `.value`). Its data is a copy: a later `assign` does not change it,
+   * and the identity's VJP does not read the variable, so its gradient is the one at the read.
+   */
   get value(): Tensor {
     const tr = currentTrace();
     if (tr) return tr.wrap(tr.readVariable(this));
-    return new Tensor({ nd: nd(this.dtype, this.shape, this.nd.data) });
+    return new Tensor({ nd: nd(this.dtype, this.shape, this.nd.data.slice()), src: { op: "reshape", inputs: [this], attrs: { shape: this.shape } } });
   }
 
   /** Replaces the value. Shape and dtype must match; inside a step this becomes an IR `assign`. */

@@ -105,10 +105,13 @@ function pruneDead(g: Graph): Graph {
 /**
  * The grad stage: every `grad` marker replaced by its gradient IR, then every `custom_grad`
  * by the value it wraps, then dead forward nodes dropped. A graph without either is returned as is.
+ * `keepCustom` keeps the `custom_grad` nodes: a customGradient's gradFunc body keeps those of the
+ * custom gradients it calls, so when an outer gradient inlines the body and differentiates it
+ * again (second order and up), their rules still hold instead of the true derivative.
  */
-export function expandGradients(g: Graph): Graph {
-  if (!g.nodes.some((n) => n.op === GRAD_MARKER || n.op === CUSTOM_GRAD)) return g;
+export function expandGradients(g: Graph, opts: { keepCustom?: boolean } = {}): Graph {
+  if (!g.nodes.some((n) => n.op === GRAD_MARKER || (n.op === CUSTOM_GRAD && !opts.keepCustom))) return g;
   const expanded = rebuild(g, (n, ins, b) => (n.op === GRAD_MARKER ? vjp(b, ins[0]!, ins.slice(1)) : undefined));
-  const plain = rebuild(expanded, (n, ins) => (n.op === CUSTOM_GRAD ? [ins[(n.attrs as { n: number }).n]!] : undefined));
+  const plain = opts.keepCustom ? expanded : rebuild(expanded, (n, ins) => (n.op === CUSTOM_GRAD ? [ins[(n.attrs as { n: number }).n]!] : undefined));
   return pruneDead(plain);
 }

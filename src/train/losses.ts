@@ -1,6 +1,6 @@
 /** @file Losses as Keras defines them, written in the DSL (so their gradients and fusion come for free):
  * a base `Loss` whose subclasses implement `call(yTrue, yPred)` per sample, and `apply` reduces. */
-import { abs, cast, clipByValue, log, logSoftmax, mean, minimum, neg, oneHot, relu, softplus, square, sum, type Tensor } from "../dsl/index.js";
+import { abs, cast, clipByValue, log, logSoftmax, mean, minimum, neg, oneHot, softplusParts, square, sum, type Tensor } from "../dsl/index.js";
 import { broadcastShapes, isFloat, ShapeError, shapeStr, UsageError } from "../ir/index.js";
 import { registerClass, type Config } from "./serialization.js";
 
@@ -94,7 +94,11 @@ export function huber(yTrue: Tensor, yPred: Tensor, delta = 1): Tensor {
 export function binaryCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false, labelSmoothing = 0): Tensor {
   let y = checkPair("binaryCrossentropy", yTrue, yPred);
   if (labelSmoothing) y = y.mul(1 - labelSmoothing).add(0.5 * labelSmoothing);
-  if (fromLogits) return mean(relu(yPred).sub(yPred.mul(y)).add(softplus(neg(abs(yPred)))), -1);
+  if (fromLogits) {
+    // TF's max(x,0) - x y + log1p(e^-|x|), through softplusParts so the gradient at x = 0 is 0.5 - y
+    const { lin, tail } = softplusParts(yPred);
+    return mean(lin.sub(yPred.mul(y)).add(tail), -1);
+  }
   const p = clipByValue(yPred, EPSILON, 1 - EPSILON);
   const ll = y.mul(log(p.add(EPSILON))).add(neg(y).add(1).mul(log(neg(p).add(1 + EPSILON))));
   return mean(neg(ll), -1);
