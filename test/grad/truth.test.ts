@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import {
-  customGradient, elu, fn, grad, gradients, leakyRelu, logSigmoid, softplus, tensor, variable, losses, regularizers, type Tensor,
+  customGradient, elu, fn, grad, gradients, layers, leakyRelu, logSigmoid, optimizers, softplus, tensor, variable, losses, regularizers, type Tensor,
 } from "../../src/index.js";
 
 tf.setBackend("cpu");
@@ -114,5 +114,26 @@ describe("5: a customGradient inside another customGradient's gradFunc keeps its
   it("a third order sees the rule too", () => {
     const d2 = (x: Tensor): Tensor => grad((t: Tensor) => d1(t).sum())(x) as Tensor;
     expect(arr(grad((x: Tensor) => d2(x).sum())(tensor([3])) as Tensor)).toEqual([100]);
+  });
+});
+
+describe("3: norms at 0 (clipByNorm, clipByGlobalNorm) have finite gradients", () => {
+  it("clipByNorm(0) has gradient 1 (the identity below the threshold; TF's clip_by_norm)", () => {
+    everyMode((t) => optimizers.clipByNorm(t, 1), [0, 0, 0], [1, 1, 1]);
+  });
+  it("clipByGlobalNorm of zeros has gradient 1", () => {
+    everyMode((t) => optimizers.clipByGlobalNorm([t, t.mul(2)], 1)[0][1]!, [0, 0], [2, 2]);
+  });
+  it("above the threshold it is the float64 formula c (I/n - t t^T/n^3) summed", () => {
+    // d/dt_i sum_j c t_j / |t| = c/|t| - c t_i sum_j t_j / |t|^3
+    const t = [3, 4], n = 5, s = 7;
+    everyMode((x) => optimizers.clipByNorm(x, 1), t, t.map((ti) => 1 / n - (ti * s) / n ** 3), 1e-5);
+  });
+});
+
+describe("4: Keras's LeakyReLU layer defaults to 0.3", () => {
+  it("layer 0.3, function 0.2", () => {
+    expect(arr(new layers.LeakyReLU().apply(tensor([[-1]])) as Tensor)[0]).toBeCloseTo(-0.3, 7);
+    expect(arr(new layers.LeakyReLU({ alpha: 2 }).apply(tensor([[-1, 1]])) as Tensor)).toEqual([-2, 1]);
   });
 });

@@ -1,5 +1,5 @@
 /** @file Dense, Dropout, Activation and Flatten layers. */
-import { matmul, randomUniform, reshape, tensor, where, type Tensor, type Variable } from "../../dsl/index.js";
+import { leakyRelu, matmul, randomUniform, reshape, tensor, where, type Tensor, type Variable } from "../../dsl/index.js";
 import { ShapeError, shapeStr, UsageError } from "../../ir/index.js";
 import { drawSeed, Initializer } from "../initializers.js";
 import type { Regularizer } from "../regularizers.js";
@@ -129,6 +129,25 @@ export class Activation extends Layer {
   }
 }
 
+/**
+ * Keras's LeakyReLU layer: x where x > 0, alpha·x elsewhere. Its default alpha is Keras's layer
+ * default 0.3; the function `leakyRelu` (and the "leakyRelu" activation name) default to 0.2, as
+ * tf.leakyRelu and keras.activations.leaky_relu.
+ */
+export class LeakyReLU extends Layer {
+  readonly alpha: number;
+  constructor(opts: LayerOptions & { alpha?: number } = {}) {
+    super(opts);
+    this.alpha = opts.alpha ?? 0.3;
+  }
+  call(x: Tensor): Tensor {
+    return leakyRelu(x, this.alpha);
+  }
+  override getConfig(): Config {
+    return { ...super.getConfig(), alpha: this.alpha };
+  }
+}
+
 /** [batch, d1, d2, ...] -> [batch, d1 * d2 * ...]. */
 export class Flatten extends Layer {
   call(x: Tensor): Tensor {
@@ -139,4 +158,4 @@ export class Flatten extends Layer {
   }
 }
 
-for (const c of [Dense, Dropout, Activation, Flatten]) registerClass(c);
+for (const c of [Dense, Dropout, Activation, Flatten, LeakyReLU]) registerClass(c);

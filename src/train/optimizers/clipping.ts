@@ -1,10 +1,20 @@
 /** @file Gradient clipping in the DSL (by value, by norm, by global norm), as tf.clip_by_* define them. */
-import { div, maximum, scalar, sqrt, square, sum, clipByValue, type Tensor } from "../../dsl/index.js";
+import { div, maximum, scalar, sqrt, square, sum, where, clipByValue, type Tensor } from "../../dsl/index.js";
 
 export { clipByValue };
 
-/** The L2 norm of all elements of `t`. */
-export const l2Norm = (t: Tensor): Tensor => sqrt(sum(square(t)));
+/**
+ * sqrt(s) with the derivative 0 at s = 0 instead of 1/(2·0) = Inf (times the 0 gradient of
+ * sum(t²) there: NaN). The root sees 1 where s = 0 (the double where, as tf.clip_by_norm), so a
+ * zero gradient clips to zero with a finite gradient of its own.
+ */
+function safeSqrt(s: Tensor): Tensor {
+  const pos = s.greater(0);
+  return where(pos, sqrt(where(pos, s, 1)), 0);
+}
+
+/** The L2 norm of all elements of `t` (its gradient at t = 0 is 0, not NaN). */
+export const l2Norm = (t: Tensor): Tensor => safeSqrt(sum(square(t)));
 
 /** t * clipNorm / max(||t||, clipNorm): rescales `t` only when its norm exceeds clipNorm. */
 export function clipByNorm(t: Tensor, clipNorm: number): Tensor {
@@ -15,7 +25,7 @@ export function clipByNorm(t: Tensor, clipNorm: number): Tensor {
 export function globalNorm(ts: readonly Tensor[]): Tensor {
   let acc = sum(square(ts[0]!));
   for (const t of ts.slice(1)) acc = acc.add(sum(square(t)).cast(acc.dtype));
-  return sqrt(acc);
+  return safeSqrt(acc);
 }
 
 /** Every t_i * clipNorm / max(globalNorm, clipNorm), and the global norm (tf.clip_by_global_norm). */
