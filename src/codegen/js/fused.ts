@@ -209,7 +209,9 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames, window?: RowWindo
       const acc = `${name}_acc`;
       const combine = r.combine(acc, args[0]!.text);
       const a = nest.accumulate(acc, r.init, out.dtype === "i32" ? `(${combine}) | 0` : combine);
-      refs.set(out, nest.compute(name, r.finish ? r.finish(a.text, String(count)) : a.text, [], true));
+      // accumulate in doubles (as the interpreter); the result is f32 before anything reads it
+      const fin = r.finish ? r.finish(a.text, String(count)) : a.text;
+      refs.set(out, nest.compute(name, out.dtype === "f32" ? `Math.fround(${fin})` : fin, [], true));
       return;
     }
     if (!("expr" in def.js)) throw new Unsupported(`${n.op} has no expression lowering`);
@@ -219,9 +221,12 @@ export function emitLoopBody(spec: BodySpec, names: BodyNames, window?: RowWindo
       refs.set(out, args[same]!); // the identity on an operand (stop_gradient, same-dtype cast)
       return;
     }
-    // storage semantics the interpreter gets from its typed arrays: i32 wraps; a conversion to f32 rounds
+    // storage semantics the interpreter gets from its typed arrays: i32 wraps; every f32 result rounds
+    // to f32 (a value is f32 after every op, as in the interpreter and tfjs: (x + 1e8) - 1e8 is 96 at
+    // x = 100, never 100; exp(100) * exp(-100) is Inf). fround is one cvtsd2ss/cvtss2sd pair in V8;
+    // ops whose result is an operand (max, where, neg, abs, ...) are exact and skip it.
     if (out.dtype === "i32") text = `(${text}) | 0`;
-    else if (out.dtype === "f32" && n.inputs.length && !n.inputs.some((v) => v.dtype === "f32")) text = `Math.fround(${text})`;
+    else if (out.dtype === "f32" && !(def.flags?.exact && n.inputs.every((v) => v.dtype !== "f64"))) text = `Math.fround(${text})`;
     refs.set(out, nest.compute(name, text, args, post.has(out)));
   });
   spec.outputs.forEach((o, j) => {

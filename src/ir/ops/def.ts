@@ -82,7 +82,14 @@ export interface OpDef<A = {}> {
   readonly js: JsLowering<A>;
   readonly tfjs: TfjsLowering<A>;
   /** Algebraic facts passes may use. */
-  readonly flags?: { readonly commutative?: boolean; readonly associative?: boolean; readonly idempotent?: boolean };
+  readonly flags?: {
+    readonly commutative?: boolean;
+    readonly associative?: boolean;
+    readonly idempotent?: boolean;
+    /** The result is always an operand, its negation or its magnitude (or -1/0/1, or an integer part):
+     * representable in the operands' float dtype, so a backend computing in doubles need not round it. */
+    readonly exact?: boolean;
+  };
 }
 
 /** Lets an op file declare a def with its attrs type inferred from the schema literal. */

@@ -21,6 +21,8 @@ interface UnarySpec {
   readonly js: (x: string) => string;
   readonly tf: string;
   readonly vjp: ((g: GradCtx<{}>) => Value) | { zero: string };
+  /** See OpDef.flags.exact. */
+  readonly exact?: true;
 }
 
 function unary(s: UnarySpec): OpDef<{}> {
@@ -34,6 +36,7 @@ function unary(s: UnarySpec): OpDef<{}> {
     vjp: typeof vjp === "function" ? (g) => [vjp(g)] : vjp,
     js: { expr: ([x]) => s.js(x!) },
     tfjs: ([x]) => `tf.${s.tf}(${x})`,
+    ...(s.exact ? { flags: { exact: true } } : {}),
   });
 }
 
@@ -41,7 +44,7 @@ const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.e
 
 export const unaryOps = {
   // d(-x) = -dx
-  neg: unary({ name: "neg", domain: "numeric", f: (x) => -x, js: (x) => `(-${x})`, tf: "neg", vjp: ({ b, dy }) => b.o.neg(dy) }),
+  neg: unary({ name: "neg", exact: true, domain: "numeric", f: (x) => -x, js: (x) => `(-${x})`, tf: "neg", vjp: ({ b, dy }) => b.o.neg(dy) }),
   // d(e^x) = e^x dx: reuses the forward output
   exp: unary({ name: "exp", domain: "float", f: Math.exp, js: (x) => `Math.exp(${x})`, tf: "exp", vjp: ({ b, y, dy }) => b.o.mul(dy, y) }),
   // d(log x) = dx / x
@@ -53,14 +56,14 @@ export const unaryOps = {
   // d(x^2) = 2x dx
   square: unary({ name: "square", domain: "numeric", f: (x) => x * x, js: (x) => `(${x} * ${x})`, tf: "square", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.mul(x[0]!, 2)) }),
   // d|x| = sign(x) dx (0 at 0, as TensorFlow and JAX)
-  abs: unary({ name: "abs", domain: "numeric", f: Math.abs, js: (x) => `Math.abs(${x})`, tf: "abs", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.sign(x[0]!)) }),
-  sign: unary({ name: "sign", domain: "numeric", f: Math.sign, js: (x) => `Math.sign(${x})`, tf: "sign", vjp: { zero: "sign is piecewise constant" } }),
+  abs: unary({ name: "abs", exact: true, domain: "numeric", f: Math.abs, js: (x) => `Math.abs(${x})`, tf: "abs", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.sign(x[0]!)) }),
+  sign: unary({ name: "sign", exact: true, domain: "numeric", f: Math.sign, js: (x) => `Math.sign(${x})`, tf: "sign", vjp: { zero: "sign is piecewise constant" } }),
   // d(tanh x) = (1 - tanh^2 x) dx
   tanh: unary({ name: "tanh", domain: "float", f: Math.tanh, js: (x) => `Math.tanh(${x})`, tf: "tanh", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.sub(1, b.o.square(y))) }),
   // d(sigmoid x) = s (1 - s) dx
   sigmoid: unary({ name: "sigmoid", domain: "float", f: sigmoid, js: (x) => `(1 / (1 + Math.exp(-${x})))`, tf: "sigmoid", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.mul(y, b.o.sub(1, y))) }),
   // d(relu x) = [x > 0] dx
-  relu: unary({ name: "relu", domain: "numeric", f: (x) => (x > 0 || x !== x ? x : 0), js: (x) => `Math.max(${x}, 0)`, tf: "relu", vjp: ({ b, x, dy }) => b.o.where(b.o.greater(x[0]!, 0), dy, 0) }),
+  relu: unary({ name: "relu", exact: true, domain: "numeric", f: (x) => (x > 0 || x !== x ? x : 0), js: (x) => `Math.max(${x}, 0)`, tf: "relu", vjp: ({ b, x, dy }) => b.o.where(b.o.greater(x[0]!, 0), dy, 0) }),
   // d(sin x) = cos x dx
   sin: unary({ name: "sin", domain: "float", f: Math.sin, js: (x) => `Math.sin(${x})`, tf: "sin", vjp: ({ b, x, dy }) => b.o.mul(dy, b.o.cos(x[0]!)) }),
   // d(cos x) = -sin x dx
@@ -69,7 +72,7 @@ export const unaryOps = {
   log1p: unary({ name: "log1p", domain: "float", f: Math.log1p, js: (x) => `Math.log1p(${x})`, tf: "log1p", vjp: ({ b, x, dy }) => b.o.div(dy, b.o.add(x[0]!, 1)) }),
   // d(e^x - 1) = e^x dx = (y + 1) dx
   expm1: unary({ name: "expm1", domain: "float", f: Math.expm1, js: (x) => `Math.expm1(${x})`, tf: "expm1", vjp: ({ b, y, dy }) => b.o.mul(dy, b.o.add(y, 1)) }),
-  floor: unary({ name: "floor", domain: "float", f: Math.floor, js: (x) => `Math.floor(${x})`, tf: "floor", vjp: { zero: "floor is piecewise constant" } }),
+  floor: unary({ name: "floor", exact: true, domain: "float", f: Math.floor, js: (x) => `Math.floor(${x})`, tf: "floor", vjp: { zero: "floor is piecewise constant" } }),
   logical_not: unary({ name: "logical_not", domain: "bool", f: (x) => (x ? 0 : 1), js: (x) => `(${x} ? 0 : 1)`, tf: "logicalNot", vjp: { zero: "boolean" } }),
 } as const;
 
@@ -85,6 +88,8 @@ interface BinarySpec {
   readonly tfInt?: string;
   readonly vjp: ((g: GradCtx<{}>) => readonly (Value | null)[]) | { zero: string };
   readonly commutative?: boolean;
+  /** See OpDef.flags.exact. */
+  readonly exact?: true;
 }
 
 function binaryType(name: string, domain: Domain, a: TensorType, b: TensorType, out?: "bool"): TensorType {
@@ -104,7 +109,7 @@ function binary(s: BinarySpec): OpDef<{}> {
     vjp: s.vjp,
     js: { expr: ([a, b], _a, ctx) => s.js(a!, b!, ctx.ins[0]!.dtype === "i32") },
     tfjs: ([a, b], _a, ctx) => `tf.${ctx.ins[0]!.dtype === "i32" && s.tfInt ? s.tfInt : s.tf}(${a}, ${b})`,
-    ...(s.commutative ? { flags: { commutative: true, associative: s.name === "add" || s.name === "mul" } } : {}),
+    ...(s.commutative || s.exact ? { flags: { ...(s.commutative ? { commutative: true, associative: s.name === "add" || s.name === "mul" } : {}), ...(s.exact ? { exact: true } : {}) } } : {}),
   });
 }
 
@@ -136,11 +141,11 @@ export const binaryOps = {
   }),
   // ties send the gradient to the first operand, as TensorFlow
   maximum: binary({
-    name: "maximum", domain: "numeric", f: (a, b) => (a >= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.max(${a}, ${b})`, tf: "maximum", commutative: true,
+    name: "maximum", domain: "numeric", exact: true, f: (a, b) => (a >= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.max(${a}, ${b})`, tf: "maximum", commutative: true,
     vjp: ({ b, x: [p, q], dy }) => { const m = b.o.greater_equal(p!, q!); return [b.o.where(m, dy, 0), b.o.where(m, 0, dy)]; },
   }),
   minimum: binary({
-    name: "minimum", domain: "numeric", f: (a, b) => (a <= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.min(${a}, ${b})`, tf: "minimum", commutative: true,
+    name: "minimum", domain: "numeric", exact: true, f: (a, b) => (a <= b || Number.isNaN(a) ? a : b), js: (a, b) => `Math.min(${a}, ${b})`, tf: "minimum", commutative: true,
     vjp: ({ b, x: [p, q], dy }) => { const m = b.o.less_equal(p!, q!); return [b.o.where(m, dy, 0), b.o.where(m, 0, dy)]; },
   }),
   equal: cmp("equal", "===", "equal", (a, b) => a === b, true),
@@ -167,6 +172,7 @@ export const selectOps = {
     interpret: (ins, _a, out, wide) => mapN(nd(out.dtype, out.shape, undefined, wide), ins, (c, a, b) => (c ? a! : b!)),
     vjp: ({ b, x: [c], dy }) => [null, b.o.where(c!, dy, 0), b.o.where(c!, 0, dy)],
     js: { expr: ([c, a, b]) => `(${c} ? ${a} : ${b})` },
+    flags: { exact: true },
     // bool branches go through int32: tfjs-wasm's Select writes 4-byte elements into a bool output
     // (wrong values, and a heap overrun); every backend takes int32
     tfjs: ([c, a, b], _a, ctx) =>
