@@ -43,7 +43,8 @@ export function graftMlp(c: MlpCase): GraftMlp {
   const W = init.W.map((w, l) => variable(tensor(w.slice(), wShapes[l]), { name: `W${l}` }));
   const b = init.b.map((v, l) => variable(tensor(v.slice(), [v.length]), { name: `b${l}` }));
   const params = interleaveParams(W, b);
-  const opt = new optimizers.Adam({ learningRate: ADAM.lr, beta1: ADAM.beta1, beta2: ADAM.beta2, epsilon: ADAM.eps });
+  // the peers write tf.train.adam's formula: graft computes the same one (its default is Keras's)
+  const opt = new optimizers.Adam({ learningRate: ADAM.lr, beta1: ADAM.beta1, beta2: ADAM.beta2, epsilon: ADAM.eps, formula: "tfjs" });
 
   const stepFn = (x: Tensor, y: Tensor): Tensor =>
     opt.minimize(() => {

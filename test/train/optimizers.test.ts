@@ -56,9 +56,10 @@ const cases: [string, () => optimizers.Optimizer, (tf: typeof TF) => TF.Optimize
   ["SGD", () => new optimizers.SGD({ learningRate: 0.1 }), (tf) => tf.train.sgd(0.1)],
   ["SGD momentum", () => new optimizers.SGD({ learningRate: 0.1, momentum: 0.9 }), (tf) => tf.train.momentum(0.1, 0.9)],
   ["SGD nesterov", () => new optimizers.SGD({ learningRate: 0.05, momentum: 0.8, nesterov: true }), (tf) => tf.train.momentum(0.05, 0.8, true)],
-  ["Adam", () => new optimizers.Adam({ learningRate: 0.01 }), (tf) => tf.train.adam(0.01)],
-  ["Adam betas", () => new optimizers.Adam({ learningRate: 0.02, beta1: 0.8, beta2: 0.95, epsilon: 1e-3 }), (tf) => tf.train.adam(0.02, 0.8, 0.95, 1e-3)],
-  ["RMSprop", () => new optimizers.RMSprop({ learningRate: 0.01 }), (tf) => tf.train.rmsprop(0.01)],
+  // tfjs's own formulas are named options (Keras's are the defaults: test/train/keras-truth.test.ts)
+  ["Adam", () => new optimizers.Adam({ learningRate: 0.01, formula: "tfjs" }), (tf) => tf.train.adam(0.01)],
+  ["Adam betas", () => new optimizers.Adam({ learningRate: 0.02, beta1: 0.8, beta2: 0.95, epsilon: 1e-3, formula: "tfjs" }), (tf) => tf.train.adam(0.02, 0.8, 0.95, 1e-3)],
+  ["RMSprop", () => new optimizers.RMSprop({ learningRate: 0.01, formula: "tfjs" }), (tf) => tf.train.rmsprop(0.01)],
   ["RMSprop momentum", () => new optimizers.RMSprop({ learningRate: 0.01, rho: 0.8, momentum: 0.5 }), (tf) => tf.train.rmsprop(0.01, 0.8, 0.5)],
   ["RMSprop centered", () => new optimizers.RMSprop({ learningRate: 0.01, momentum: 0.3, centered: true }), (tf) => tf.train.rmsprop(0.01, 0.9, 0.3, null as never, true)],
   ["Adagrad", () => new optimizers.Adagrad({ learningRate: 0.1 }), (tf) => tf.train.adagrad(0.1)],

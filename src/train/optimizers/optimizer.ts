@@ -84,19 +84,24 @@ export abstract class Optimizer {
   readonly clipNorm?: number;
   readonly globalClipNorm?: number;
   private lrVar?: Variable;
+  /** The number the rate was given as: configs return it, not its f32 rounding in lrVar (0.3, not 0.30000001192092896). */
+  private lrGiven?: number;
   private lrSchedule?: LearningRateSchedule;
   private readonly slots = new Map<Variable, Map<string, Variable>>();
   private readonly eagerSteps = new Map<string, CompiledFn<[(EagerGrad | null)[]], void>>();
   /** The per-step values shared by every variable's rule, valid while applyGradients traces. */
   private stepCache?: { iterations: Tensor; lr: Map<DType, Tensor> };
 
-  constructor(opts: OptimizerOptions = {}, defaultName = "Optimizer") {
+  /** `defaultLr` is the subclass's Keras default (SGD 0.01, the others 0.001); an explicit `undefined` means it. */
+  constructor(opts: OptimizerOptions = {}, defaultName = "Optimizer", defaultLr = 0.001) {
     this.name = opts.name ?? defaultName;
-    const lr = opts.lr ?? opts.learningRate ?? 0.001;
+    const lr = opts.lr ?? opts.learningRate ?? defaultLr;
     if (lr instanceof LearningRateSchedule) this.lrSchedule = lr;
     else if (isSerialized(lr)) this.lrSchedule = deserialize(lr) as unknown as LearningRateSchedule;
-    else if (typeof lr === "number") this.lrVar = variable(tensor(lr, [], "f32"), { name: `${this.name}/learning_rate`, trainable: false });
-    else throw new UsageError(`${this.name}: learningRate must be a number or a LearningRateSchedule`);
+    else if (typeof lr === "number") {
+      this.lrVar = variable(tensor(lr, [], "f32"), { name: `${this.name}/learning_rate`, trainable: false });
+      this.lrGiven = lr;
+    } else throw new UsageError(`${this.name}: learningRate must be a number or a LearningRateSchedule`);
     this.decay = opts.decay ?? 0;
     for (const k of ["clipValue", "clipNorm", "globalClipNorm"] as const) {
       const c = opts[k];
@@ -159,11 +164,18 @@ export abstract class Optimizer {
 
   /** The learning rate now: a number, or the schedule. Setting a number takes effect at the next step. */
   get learningRate(): number | LearningRateSchedule {
-    return this.lrSchedule ?? this.lrVar!.item();
+    return this.lrSchedule ?? this.currentLr();
   }
   set learningRate(lr: number | LearningRateSchedule) {
     if (lr instanceof LearningRateSchedule || !this.lrVar) throw new UsageError(`${this.name}: the learning rate can only be changed to a number when it was created as one`);
     this.lrVar.assign(tensor(lr, [], "f32"));
+    this.lrGiven = lr;
+  }
+
+  /** The given number while the variable still holds its f32 rounding (a checkpoint restore may have changed it). */
+  private currentLr(): number {
+    const held = this.lrVar!.item();
+    return this.lrGiven !== undefined && Math.fround(this.lrGiven) === held ? this.lrGiven : held;
   }
 
   /** The base rate at the current step, before `decay` (in-graph when traced). */
@@ -186,7 +198,7 @@ export abstract class Optimizer {
   /** A hyperparameter as config: a number, or a schedule's serialized form. */
   protected serializeHyperparameter(name: "learningRate" | "lr"): number | Config {
     void name;
-    return this.lrSchedule ? (serialize(this.lrSchedule) as unknown as Config) : this.lrVar!.item();
+    return this.lrSchedule ? (serialize(this.lrSchedule) as unknown as Config) : this.currentLr();
   }
 
   // ---- applying ------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-/** @file SGD with optional (Nesterov) momentum, as tf.train.sgd / tf.train.momentum compute it. */
+/** @file SGD with optional (Nesterov) momentum, as Keras computes it (Keras's velocity form). */
 import { UsageError } from "../../ir/index.js";
 import type { Tensor, Variable } from "../../dsl/index.js";
 import { registerClass, type Config } from "../serialization.js";
@@ -11,16 +11,19 @@ export interface SGDOptions extends OptimizerOptions {
 }
 
 /**
+ * Keras's rule (tf.keras's ResourceApplyKerasMomentum):
  * Plain:     v <- v - lr * g
- * Momentum:  a <- m * a + g;  v <- v - lr * a                (tfjs's MomentumOptimizer)
- * Nesterov:  a <- m * a + g;  v <- v - lr * (g + m * a)
- * (Keras keeps velocity = m * velocity - lr * g instead; the two agree while lr is constant.)
+ * Momentum:  velocity <- m * velocity - lr * g;  v <- v + velocity
+ * Nesterov:  velocity <- m * velocity - lr * g;  v <- v + m * velocity - lr * g
+ * tfjs's MomentumOptimizer keeps a = m a + g and steps v -= lr a instead: the same while lr is
+ * constant, but with a schedule it rescales the whole history by the new rate; Keras's velocity
+ * keeps each step's own rate, so that is the default here.
  */
 export class SGD extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(opts: SGDOptions = {}) {
-    super({ learningRate: 0.01, ...opts }, "SGD");
+    super(opts, "SGD", 0.01);
     this.momentum = opts.momentum ?? 0;
     this.nesterov = opts.nesterov ?? false;
     if (this.momentum < 0 || this.momentum > 1) throw new UsageError(`SGD: momentum must be in [0, 1], got ${this.momentum}`);
@@ -29,11 +32,12 @@ export class SGD extends Optimizer {
     if (this.momentum > 0) for (const v of vars) this.addSlot(v, "momentum");
   }
   protected override applyDense(g: Tensor, v: Variable, { lr }: UpdateContext): Tensor {
-    if (this.momentum === 0) return v.sub(lr.mul(g));
-    const acc = this.getSlot(v, "momentum");
-    const a = acc.mul(this.momentum).add(g);
-    acc.assign(a);
-    return v.sub(lr.mul(this.nesterov ? g.add(a.mul(this.momentum)) : a));
+    const step = lr.mul(g);
+    if (this.momentum === 0) return v.sub(step);
+    const vel = this.getSlot(v, "momentum");
+    const vel1 = vel.mul(this.momentum).sub(step);
+    vel.assign(vel1);
+    return v.add(this.nesterov ? vel1.mul(this.momentum).sub(step) : vel1);
   }
   // each row's update is linear in its gradient, so densifying gives exactly the sparse update
   protected override applySparse(g: IndexedSlices, v: Variable, ctx: UpdateContext): Tensor | void {
