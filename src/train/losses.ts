@@ -1,6 +1,6 @@
 /** @file Losses as Keras defines them, written in the DSL (so their gradients and fusion come for free):
  * a base `Loss` whose subclasses implement `call(yTrue, yPred)` per sample, and `apply` reduces. */
-import { abs, cast, clipByValue, log, logSoftmax, mean, minimum, neg, oneHot, softplusParts, square, sum, type Tensor } from "../dsl/index.js";
+import { abs, cast, clipByValue, log, logicalAnd, logSoftmax, mean, minimum, neg, oneHot, softplusParts, square, sum, where, type Tensor } from "../dsl/index.js";
 import { broadcastShapes, isFloat, ShapeError, shapeStr, UsageError } from "../ir/index.js";
 import { registerClass, type Config } from "./serialization.js";
 
@@ -114,12 +114,33 @@ export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits
   return neg(sum(y.mul(logProbs(yPred, fromLogits, axis)), axis));
 }
 
-/** -log p[label] for integer labels (any float labels are cast); labels may have a trailing axis of 1. */
+/**
+ * -log p[label] for integer labels (any float labels are cast); labels may have a trailing axis of 1.
+ * From probabilities it is Keras's: log-softmax of log(clip(p, eps, 1 - eps)), i.e. clip first, then
+ * normalize by the clipped row's sum (tf.keras's backend and keras/src/backend/tensorflow/nn.py).
+ * A label outside [0, classes) raises eagerly (naming it, its position and the class count); in a
+ * compiled step its row's loss is NaN (as TF on GPU), which `fn(..., { checkNumerics: true })` reports.
+ */
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false, axis = -1): Tensor {
   if (axis !== -1 && axis !== yPred.rank - 1) throw new UsageError("sparseCategoricalCrossentropy: only the last axis holds classes");
   const labels = sparseLabels("sparseCategoricalCrossentropy", yTrue, yPred);
-  const hot = oneHot(labels, yPred.shape.at(-1)!, { dtype: yPred.dtype });
-  return neg(sum(hot.mul(logProbs(yPred, fromLogits, -1)), -1));
+  const classes = yPred.shape.at(-1)!;
+  if (!labels.isSymbolic) checkLabelRange("SparseCategoricalCrossentropy", labels, classes);
+  const hot = oneHot(labels, classes, { dtype: yPred.dtype });
+  const logp = fromLogits ? logSoftmax(yPred, -1) : logSoftmax(log(clipByValue(yPred, EPSILON, 1 - EPSILON)), -1);
+  const l = neg(sum(hot.mul(logp), -1));
+  if (!labels.isSymbolic) return l;
+  // one comparison per row: an out-of-range label would otherwise give a silent loss of 0
+  return where(logicalAnd(labels.greaterEqual(0), labels.less(classes)), l, NaN);
+}
+
+/** Keras's InvalidArgumentError for labels, eagerly: the first bad label, where it is, and the class count. */
+function checkLabelRange(name: string, labels: Tensor, classes: number): void {
+  const d = labels.dataSync();
+  const i = d.findIndex((v) => !(v >= 0 && v < classes));
+  if (i < 0) return;
+  const at = labels.shape.map((_, k) => Math.floor(i / labels.shape.slice(k + 1).reduce((a, b) => a * b, 1)) % labels.shape[k]!);
+  throw new UsageError(`${name}: label ${d[i]} at position [${at.join(",")}] is outside [0, ${classes}) (${classes} classes)`);
 }
 
 /** Labels as i32 of yPred's shape without its class axis. */

@@ -42,7 +42,31 @@ export function deserialize<T extends Configurable>(s: Serialized): T {
   if (!cls) {
     throw new UsageError(`deserialize: unknown class '${s.className}' (registered: ${[...registry.keys()].sort().join(", ")}); call registerClass(${s.className}) first`);
   }
-  return cls.fromConfig(s.config) as T;
+  const hint = `give ${s.className} a \`static fromConfig(config)\` that calls its constructor with the config's fields (the default fromConfig calls \`new ${s.className}(config)\`, which a constructor like \`constructor(factor)\` does not take)`;
+  let obj: T;
+  try {
+    obj = cls.fromConfig(s.config) as T;
+  } catch (e) {
+    throw new UsageError(`deserialize: ${s.className}.fromConfig(${JSON.stringify(s.config)}) failed (${e instanceof Error ? e.message : String(e)}); ${hint}`);
+  }
+  // a rebuilt object must describe itself with the saved config, or it was not rebuilt from it
+  const got = typeof obj?.getConfig === "function" ? obj.getConfig() : undefined;
+  const bad = got === undefined ? "(none)" : Object.keys(s.config).find((k) => s.config[k] !== undefined && !sameConfig(s.config[k], got[k]));
+  if (bad !== undefined) {
+    throw new UsageError(`deserialize: ${s.className} rebuilt from ${JSON.stringify(s.config)} has getConfig() ${JSON.stringify(got)} (key '${bad}' differs); ${hint}`);
+  }
+  return obj;
+}
+
+/** Deep equality of config values (JSON-like; a serialized object is compared by its class and config). */
+function sameConfig(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameConfig((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 export const isSerialized = (x: unknown): x is Serialized =>

@@ -3,7 +3,7 @@ import { leakyRelu, matmul, randomUniform, reshape, tensor, where, type Tensor, 
 import { ShapeError, shapeStr, UsageError } from "../../ir/index.js";
 import { drawSeed, Initializer } from "../initializers.js";
 import type { Regularizer } from "../regularizers.js";
-import { registerClass, serialize, type Config } from "../serialization.js";
+import { isSerialized, registerClass, serialize, type Config } from "../serialization.js";
 import { getActivation, type ActivationFn, type ActivationName } from "./activations.js";
 import { Layer, type CallOptions, type LayerOptions } from "./layer.js";
 
@@ -55,7 +55,8 @@ export class Dense extends Layer {
 
   override getConfig(): Config {
     const o = this.opts;
-    const ser = (x: unknown) => (typeof x === "string" || x === undefined ? x : serialize(x as Initializer));
+    // a layer rebuilt from a config holds its initializers/regularizers still serialized
+    const ser = (x: unknown) => (typeof x === "string" || x === undefined || isSerialized(x) ? x : serialize(x as Initializer));
     return {
       ...super.getConfig(), units: this.units, activation: this.act.name, useBias: this.useBias,
       kernelInitializer: ser(o.kernelInitializer) as Config[string], biasInitializer: ser(o.biasInitializer) as Config[string],
