@@ -21,6 +21,10 @@
  * - order 2 checks the first order, then applies the same check to the VJP function
  *   x ↦ ∇ₓ Σ u·f(x) with a fixed random u, i.e. second derivatives against differences of
  *   analytic gradients (JAX's check_grads(order=2) works the same way).
+ * - dtype "f32" also compiles f and its VJP with `fn` for a backend and runs them in float32, as
+ *   the user's program runs, comparing against the same float64 differences with float32
+ *   tolerances (atol 1e-4, rtol 2e-3): the float64 check cannot see a NaN from 0 · Inf in an
+ *   unselected branch (exp(89) is finite in f64), cancellation, or a backend rounding differently.
  * Inputs that are not float tensors (indices, masks) are passed through unchecked.
  */
 import { GradError, interpret, isFloat, nd, shapeStr, sizeOf, stridesOf, UsageError, verify, type Graph, type NDArray, type Value } from "../ir/index.js";
@@ -29,7 +33,9 @@ import { Tensor } from "./tensor.js";
 import { Trace, withTrace } from "./trace.js";
 import { flatten } from "./pytree.js";
 import { gradients } from "./autodiff.js";
-import { add, mul, sum } from "./ops.js";
+import { add, cast, mul, sum } from "./ops.js";
+import { fn } from "./fn.js";
+import { defaultBackend } from "../runtime/index.js";
 import { tensor } from "./create.js";
 import type { Variable } from "./variable.js";
 
@@ -48,6 +54,16 @@ export interface CheckGradsOptions {
   readonly directions?: number;
   /** Seed for the random directions and cotangents (default 0). */
   readonly seed?: number;
+  /**
+   * "f64" (default): only the float64 check. "f32": also run the analytic gradient as the user's
+   * program runs it (float32, compiled by `fn` for `backend`) against the same float64 differences,
+   * with `f32Tol`: overflow in an unselected branch, cancellation and backend precision bugs show.
+   */
+  readonly dtype?: "f64" | "f32" | "float64" | "float32";
+  /** The backend the f32 gradient runs on (default: fn's default backend). */
+  readonly backend?: string;
+  /** Tolerances of the f32 comparison (default atol 1e-4, rtol 2e-3: ~16000 f32 ulps, far below an O(1) error). */
+  readonly f32Tol?: { readonly atol?: number; readonly rtol?: number };
 }
 
 export interface CheckGradsResult {
@@ -58,7 +74,8 @@ export interface CheckGradsResult {
   readonly maxRelErr: number;
 }
 
-const DEFAULTS = { order: 1, eps: 1e-6, atol: 1e-5, rtol: 1e-3, mode: "auto", directions: 3, seed: 0 } as const;
+const DEFAULTS = { order: 1, eps: 1e-6, atol: 1e-5, rtol: 1e-3, mode: "auto", directions: 3, seed: 0, dtype: "f64" } as const;
+const F32_TOL = { atol: 1e-4, rtol: 2e-3 };
 const FULL_LIMIT = 128;
 
 /** mulberry32: a small seeded generator for directions (reproducible reports). */
@@ -119,6 +136,24 @@ function traceForCheck(f: Fn, args: readonly unknown[]): Traced {
   return { fwd: lower(fwd), vjp: lower(b.finish()), state, checked, outTypes: outs.map((v: Value) => ({ shape: [...v.shape] })) };
 }
 
+/**
+ * The analytic gradient as the user's program computes it: f and its VJP compiled by `fn` for the
+ * backend, float arguments in f32 (f64 ones are cast), the cotangents rounded to f32.
+ */
+function f32Analytic(f: Fn, args: readonly unknown[], backend: string | undefined): Analytic {
+  const a32 = args.map((a) => (a instanceof Tensor && a.dtype === "f64" ? cast(a, "f32") : a));
+  const floatPos = a32.map((a, i) => (a instanceof Tensor && isFloat(a.dtype) ? i : -1)).filter((i) => i >= 0);
+  const step = fn((us: Tensor[], ...a: unknown[]) => {
+    const ys = (flatten((f as (...x: unknown[]) => unknown)(...a)).leaves as Tensor[]).filter((y) => isFloat(y.dtype));
+    const s = ys.map((y, j) => sum(mul(y, us[j]!.dtype === y.dtype ? us[j]! : cast(us[j]!, y.dtype)))).reduce((p, q) => add(p, q));
+    return gradients(s, floatPos.map((i) => a[i] as Tensor));
+  }, { name: "checkgrads_f32", ...(backend ? { backend } : {}) });
+  return (_x, us) => {
+    const gs = step(us.map((u) => tensor(Float32Array.from(u.data), u.shape, "f32")), ...a32) as Tensor[];
+    return gs.map((g) => nd("f64", g.shape, Array.from(g.dataSync())));
+  };
+}
+
 /** Float64 copies of the tensor arguments (f32 ones keep dtype f32 with f64 storage: the interpreter's wide mode). */
 const wideArgs = (args: readonly unknown[]): NDArray[] =>
   args.filter((a): a is Tensor => a instanceof Tensor).map((t) => (isFloat(t.dtype) ? { dtype: t.dtype, shape: t.shape, data: Float64Array.from(t.nd.data) } : t.nd));
@@ -159,7 +194,17 @@ class Tally {
   }
 }
 
-function fullCheck(t: Traced, args: readonly unknown[], eps: number, tally: Tally, inName: (k: number) => string): void {
+/** Analytic gradients (J^T u for the cotangents `us`) at the float64 arguments `x`, one per checked input. */
+type Analytic = (x: NDArray[], us: NDArray[]) => NDArray[];
+/** One analytic source and the tally its comparisons go to. */
+interface Side {
+  readonly tally: Tally;
+  readonly analytic: Analytic;
+}
+
+const f64Analytic = (t: Traced): Analytic => (x, us) => run(t.vjp, [...x, ...us], t.state).slice(t.outTypes.length);
+
+function fullCheck(t: Traced, args: readonly unknown[], eps: number, sides: readonly Side[], inName: (k: number) => string): void {
   const x = wideArgs(args);
   const nOut = t.outTypes.map((o) => sizeOf(o.shape));
   // numeric Jacobian, column by column
@@ -181,19 +226,20 @@ function fullCheck(t: Traced, args: readonly unknown[], eps: number, tally: Tall
     for (let o = 0; o < nOut[j]!; o++) {
       us[j]!.data.fill(0);
       us[j]!.data[o] = 1;
-      const res = run(t.vjp, [...x, ...us.map((u, q) => (q === j ? u : nd("f64", u.shape)))], t.state);
-      const grads = res.slice(t.outTypes.length);
-      t.checked.forEach((k, c) => {
-        grads[c]!.data.forEach((a, e) => {
-          tally.compare(a, numeric[c]![e]![j]![o]!, () =>
-            `${inName(k)} element ${idxStr(x[k]!.shape, e)}, output ${j} (${shapeStr(t.outTypes[j]!.shape)}) element ${idxStr(t.outTypes[j]!.shape, o)}`);
+      for (const side of sides) {
+        const grads = side.analytic(x, us.map((u, q) => (q === j ? u : nd("f64", u.shape))));
+        t.checked.forEach((k, c) => {
+          grads[c]!.data.forEach((a, e) => {
+            side.tally.compare(a, numeric[c]![e]![j]![o]!, () =>
+              `${inName(k)} element ${idxStr(x[k]!.shape, e)}, output ${j} (${shapeStr(t.outTypes[j]!.shape)}) element ${idxStr(t.outTypes[j]!.shape, o)}`);
+          });
         });
-      });
+      }
     }
   });
 }
 
-function randomCheck(t: Traced, args: readonly unknown[], eps: number, tally: Tally, inName: (k: number) => string, directions: number, r: () => number): void {
+function randomCheck(t: Traced, args: readonly unknown[], eps: number, sides: readonly Side[], inName: (k: number) => string, directions: number, r: () => number): void {
   const x = wideArgs(args);
   const probe = (only: number | null, label: string): void => {
     const us = t.outTypes.map((o) => nd("f64", o.shape, Array.from({ length: sizeOf(o.shape) }, () => normal(r))));
@@ -209,28 +255,30 @@ function randomCheck(t: Traced, args: readonly unknown[], eps: number, tally: Ta
     const minus = shifted(-1);
     let numeric = 0;
     plus.forEach((p, j) => p.data.forEach((v, o) => (numeric += (us[j]!.data[o]! * (v - minus[j]!.data[o]!)) / (2 * eps))));
-    const grads = run(t.vjp, [...x, ...us], t.state).slice(t.outTypes.length);
-    let analytic = 0;
-    grads.forEach((g, c) => g.data.forEach((a, i) => (analytic += a * vs[c]![i]!)));
-    tally.compare(analytic, numeric, () => `${label}: random projection <u, J v>`, only !== null);
+    for (const side of sides) {
+      let analytic = 0;
+      side.analytic(x, us).forEach((g, c) => g.data.forEach((a, i) => (analytic += a * vs[c]![i]!)));
+      side.tally.compare(analytic, numeric, () => `${label}: random projection <u, J v>`, only !== null);
+    }
   };
   for (let d = 0; d < directions; d++) probe(null, "all inputs together");
-  if (tally.bad.length) {
+  if (sides.some((s) => s.tally.bad.length)) {
     // narrow it down: which input is wrong
     for (const k of t.checked) probe(k, inName(k));
   }
 }
 
-function report(order: number, mode: string, o: { eps: number; atol: number; rtol: number }, tally: Tally): string {
+function report(order: number, mode: string, o: { eps: number; atol: number; rtol: number }, tally: Tally, precision = "float64"): string {
   const worst = [...tally.bad].sort((p, q) => Number(!!q.narrowed) - Number(!!p.narrowed) || q.abs - p.abs);
   const lines = [
-    `checkGrads: analytic and numeric gradients differ (order ${order}, ${mode === "full" ? "full Jacobian" : "random projections"}; eps=${o.eps}, atol=${o.atol}, rtol=${o.rtol}, float64)`,
+    `checkGrads: analytic and numeric gradients differ (order ${order}, ${mode === "full" ? "full Jacobian" : "random projections"}; eps=${o.eps}, atol=${o.atol}, rtol=${o.rtol}, ${precision})`,
     `  ${tally.bad.length} of ${tally.checks} comparison(s) fail; ${mode === "full" ? "worst first" : "inputs probed one at a time first"}:`,
   ];
   for (const m of worst.slice(0, 5)) {
     lines.push(`  - ${m.where}`, `      analytic ${m.analytic}   numeric ${m.numeric}   abs error ${m.abs.toExponential(3)}   rel error ${m.rel.toExponential(3)}`);
   }
   if (order === 2) lines.push("  (order 2 checks the gradient function x -> d/dx sum(u * f(x)) for a fixed random u: output j is the gradient for input j)");
+  if (precision !== "float64") lines.push("  The float64 gradient passed: the float32 program loses it (a NaN/Inf is overflow, e.g. in a branch `where` does not select; a small error is cancellation or rounding).");
   lines.push("  A wrong VJP rule or custom gradient shows as a constant factor or sign; a kink (relu, abs, max) within eps of the point shows as an isolated entry.");
   return lines.join("\n");
 }
@@ -243,6 +291,9 @@ function report(order: number, mode: string, o: { eps: number; atol: number; rto
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): CheckGradsResult {
   const o = { ...DEFAULTS, ...opts };
   if (o.order !== 1 && o.order !== 2) throw new UsageError(`checkGrads: order must be 1 or 2, got ${String(o.order)}`);
+  if (!["f64", "f32", "float64", "float32"].includes(o.dtype)) throw new UsageError(`checkGrads: dtype must be "f64" or "f32", got ${JSON.stringify(o.dtype)}`);
+  const f32 = o.dtype === "f32" || o.dtype === "float32";
+  const tol32 = { ...F32_TOL, ...opts.f32Tol };
   const r = rng(o.seed);
   const names = args.map((a, i) => (a instanceof Tensor ? `input ${i} (${a.dtype}${shapeStr(a.shape)})` : `argument ${i}`));
   const tensorPos = args.map((a, i) => (a instanceof Tensor ? i : -1)).filter((i) => i >= 0);
@@ -258,9 +309,13 @@ export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOpti
     const nOut = t.outTypes.reduce((s, y) => s + sizeOf(y.shape), 0);
     mode = o.mode === "auto" ? (nIn <= FULL_LIMIT && nOut <= FULL_LIMIT ? "full" : "random") : o.mode;
     const tally = new Tally(o.atol, o.rtol);
-    if (mode === "full") fullCheck(t, args, o.eps, tally, inName);
-    else randomCheck(t, args, o.eps, tally, inName, o.directions, r);
+    const sides: Side[] = [{ tally, analytic: f64Analytic(t) }];
+    const t32 = new Tally(tol32.atol, tol32.rtol);
+    if (f32) sides.push({ tally: t32, analytic: f32Analytic(fk, args, o.backend) });
+    if (mode === "full") fullCheck(t, args, o.eps, sides, inName);
+    else randomCheck(t, args, o.eps, sides, inName, o.directions, r);
     if (tally.bad.length) throw new GradError(report(order, mode, o, tally));
+    if (t32.bad.length) throw new GradError(report(order, mode, { eps: o.eps, ...tol32 }, t32, `float32 on ${o.backend ?? defaultBackend()}`));
     checks.push(tally.checks);
     maxAbs = Math.max(maxAbs, tally.maxAbs);
     maxRel = Math.max(maxRel, tally.maxRel);
