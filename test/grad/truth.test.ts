@@ -137,3 +137,17 @@ describe("4: Keras's LeakyReLU layer defaults to 0.3", () => {
     expect(arr(new layers.LeakyReLU({ alpha: 2 }).apply(tensor([[-1, 1]])) as Tensor)).toEqual([-2, 1]);
   });
 });
+
+describe("3: Huber and clipByValue at their kinks agree with tfjs", () => {
+  it("huber at e = 0 and |e| = delta (tf.losses.huberLoss)", () => {
+    const yT = [[0, 0, 0, 0, 0]];
+    const p = [[0, 1, -1, 0.5, 3]];
+    const g = grad((z: Tensor) => new losses.Huber().apply(tensor(yT), z))(tensor(p)) as Tensor;
+    const tg = tf.grad((z: tf.Tensor) => tf.losses.huberLoss(tf.tensor(yT), z, undefined, 1, tf.Reduction.MEAN))(tf.tensor(p));
+    arr(g).forEach((v, i) => expect(v).toBeCloseTo(tg.dataSync()[i]!, 6));
+  });
+  it("clipByValue's gradient is 1 on the closed interval, 0 outside (tf.clipByValue)", () => {
+    const x = [-2, -1, 0, 1, 2];
+    everyMode((t) => t.clipByValue(-1, 1), x, tfGrad((t) => tf.clipByValue(t, -1, 1), x));
+  });
+});
