@@ -5,11 +5,12 @@
  * "wasm"): the steady state copies only the inputs in and the outputs out. A cell whose value was
  * written elsewhere (an eager assign, another signature or backend) is copied in once.
  */
-import { GraftError, NaNError, nd, shapeStr, sizeOf, type NDArray, type Storage } from "../ir/index.js";
+import { GraftError, NaNError, nd, shapeStr, sizeOf, UsageError, type NDArray, type Storage } from "../ir/index.js";
 import { generateWasm, HOST_MATH, HOST_NAMES, type WasmProgram } from "../codegen/wasm/index.js";
 import type { Stages } from "../passes/pipeline.js";
 import * as aot from "./aot-runtime.js";
 import { bestStage } from "./js.js";
+import { resolveWasmThreads, RowSplitter, threadsAvailable } from "./wasm-threads.js";
 import { nodeCounts, registerBackend, type Backend, type BackendOptions, type ExecStats, type Executable, type KernelProfile, type StateCell } from "./backend.js";
 
 export const WASM_OWNER = "wasm";
@@ -40,15 +41,18 @@ export class WasmExecutable implements Executable {
 
   constructor(readonly program: WasmProgram, private readonly stages: Stages, opts: BackendOptions = {}) {
     const kernels = program.kernels;
-    this.memory = new (wasm().Memory)({ initial: program.memoryBytes / 65536, maximum: program.memoryBytes / 65536 });
+    const pages = program.memoryBytes / 65536;
+    this.memory = new (wasm().Memory)({ initial: pages, maximum: pages, shared: program.shared });
     const math: Record<string, (...x: number[]) => number> = {};
     for (const n of HOST_NAMES) math[n] = HOST_MATH[n];
-    const instance = new (wasm().Instance)(new (wasm().Module)(program.module), { env: { memory: this.memory }, math });
+    const module = new (wasm().Module)(program.module);
+    const instance = new (wasm().Instance)(module, { env: { memory: this.memory }, math });
+    const pool = new RowSplitter(program.threads, module, this.memory, program.exports, instance.exports, program.scratch);
     const rt = {
       ...aot,
       memory: this.memory,
       exports: instance.exports,
-      rows: (_k: number, f: (...p: number[]) => void, rows: number, ...ptrs: number[]): void => f(...ptrs, 0, rows),
+      rows: (k: number, name: string, rows: number, work: number, ...ptrs: number[]): void => pool.rows(k, name, rows, work, ptrs),
       check: (a: Storage, k: number): void => {
         for (let i = 0; i < a.length; i++) {
           const x = a[i]!;
@@ -124,7 +128,10 @@ export const wasmBackend: Backend = {
   name: "wasm",
   compile(stages, opts) {
     const { graph, stage } = bestStage(stages);
-    const program = generateWasm(graph, { stage, profile: !!opts["profile"], checkNumerics: !!opts.checkNumerics });
+    const threads = resolveWasmThreads(opts["threads"]);
+    if (threads < 0) throw new UsageError(`wasm backend: threads must be an integer from 1 to 64 or "auto" (option 'threads' or GRAFT_THREADS), got ${JSON.stringify(opts["threads"] ?? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["GRAFT_THREADS"])}`);
+    const shared = threads > 1 && threadsAvailable();
+    const program = generateWasm(graph, { stage, profile: !!opts["profile"], checkNumerics: !!opts.checkNumerics, threads: shared ? threads : 1, shared });
     return new WasmExecutable(program, stages, opts);
   },
 };

@@ -43,8 +43,14 @@ export interface WasmProgram {
   readonly outputs: readonly TensorType[];
   readonly plan: MemoryPlan;
   readonly notes: readonly string[];
-  /** Matmul kernels and their row counts, for the thread pool: kernel index -> [function export, M] */
+  /** Kernels whose product rows may split across threads: kernel index -> rows (M) and multiply-adds. */
   readonly threadable: ReadonlyMap<number, { readonly rows: number; readonly work: number }>;
+  readonly threads: number;
+  readonly shared: boolean;
+  /** Where thread t's matmul scratch starts: SCRATCH0 + t * scratchBytes. */
+  readonly scratch: { readonly at: number; readonly bytes: number };
+  /** Names of the exported functions, in export order (helpers look jobs up by index). */
+  readonly exports: readonly string[];
 }
 
 export const HOST_NAMES = Object.keys(HOST_MATH) as HostFn[];
@@ -53,7 +59,10 @@ const align = (n: number): number => Math.ceil(n / 16) * 16;
 const SCRATCH0 = 16;
 
 interface WasmKernel {
-  readonly fn: Func;
+  /** The kernel (after `rowsFn`, when there is one: a matmul fusion's epilogue). */
+  readonly fn?: Func;
+  /** Rows [r0, r1) of a product: params (kernel pointers..., r0, r1, scratch), split across threads. */
+  readonly rowsFn?: Func;
   readonly temps: readonly Value[];
   readonly runs: string;
   readonly rows?: number;
@@ -61,7 +70,7 @@ interface WasmKernel {
 }
 
 /** The Wasm function for one matmul node's product into pointer param `outParam`; params of `fn` hold the operands. */
-function matmulCalls(f: Func, mmIndex: number, a: Value, b: Value, out: Value, t: MatmulAttrs, pa: number, pb: number, pc: number, r0: number, r1: number): void {
+function matmulCalls(f: Func, mmIndex: number, a: Value, b: Value, out: Value, t: MatmulAttrs, pa: number, pb: number, pc: number, r0: number, r1: number, scratch: number): void {
   const { m, k, n, batch } = matmulDims(a.type, b.type, t);
   const E = BYTES[out.dtype];
   const count = sizeOf(batch);
@@ -73,11 +82,21 @@ function matmulCalls(f: Func, mmIndex: number, a: Value, b: Value, out: Value, t
     const idx = bst.map((s, d) => Math.floor(p / s) % batch[d]!);
     const oa = idx.reduce((acc, x, d) => acc + x * bsa[d]!, 0);
     const ob = idx.reduce((acc, x, d) => acc + x * bsb[d]!, 0);
-    f.get(pa).i32(oa * E).op(Op.i32_add).get(pb).i32(ob * E).op(Op.i32_add).get(pc).i32(p * m * n * E).op(Op.i32_add).i32(SCRATCH0).get(r0).get(r1).call(mmIndex);
+    f.get(pa).i32(oa * E).op(Op.i32_add).get(pb).i32(ob * E).op(Op.i32_add).get(pc).i32(p * m * n * E).op(Op.i32_add).get(scratch).get(r0).get(r1).call(mmIndex);
   }
 }
 
-export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?: boolean; stage?: string } = {}): WasmProgram {
+export interface WasmProgramOptions {
+  readonly profile?: boolean;
+  readonly checkNumerics?: boolean;
+  readonly stage?: string;
+  /** Threads that may run product rows at once (each gets its own matmul scratch). */
+  readonly threads?: number;
+  /** Import the memory as shared (threads need it). */
+  readonly shared?: boolean;
+}
+
+export function generateWasm(g: Graph, opts: WasmProgramOptions = {}): WasmProgram {
   const namer = new Namer(g);
   const names = new ValueNames(namer, g);
   const low = lowerGraph(g, names);
@@ -114,10 +133,10 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
         const [a, b] = n.inputs;
         const t = n.attrs as unknown as MatmulAttrs;
         const mm = matmulFn(a!, b!, n.outputs[0]!, t, `k${ki}`);
-        const f = new Func([T.i32, T.i32, T.i32, T.i32, T.i32], []);
-        matmulCalls(f, mm, a!, b!, n.outputs[0]!, t, 0, 1, 2, 3, 4);
+        const f = new Func([T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], []);
+        matmulCalls(f, mm, a!, b!, n.outputs[0]!, t, 0, 1, 2, 3, 4, 5);
         const { m, k: kk, n: nn } = matmulDims(a!.type, b!.type, t);
-        return { fn: f, temps: [], runs: "wasm simd", rows: m, work: m * kk * nn };
+        return { rowsFn: f, temps: [], runs: "wasm simd", rows: m, work: m * kk * nn };
       }
       // matmul + epilogue: the product into an output nothing is written in place over, else a temporary
       const body = src.region;
@@ -139,18 +158,18 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
       const epi = body.nodes.length > 1 || rest.length ? emitLoopWasm({ inputs: [...body.inputs, mv], nodes: body.nodes.slice(1), outputs: rest.map(([o]) => o) }, hostIndex) : undefined;
       const epiIndex = epi ? addFunc(`k${ki}_epilogue`, epi.fn) : -1;
       const nParams = nIn + nOut + temps.length;
-      const f = new Func(Array.from({ length: nParams }, () => T.i32), []);
-      const r0 = f.local(T.i32), r1 = f.local(T.i32);
+      const rowsFn = new Func([...Array.from({ length: nParams }, () => T.i32), T.i32, T.i32, T.i32], []);
       const { m, k: kk, n } = matmulDims(mm.inputs[0]!.type, mm.inputs[1]!.type, t);
-      f.i32(0).set(r0).i32(m).set(r1);
-      matmulCalls(f, mmi, mm.inputs[0]!, mm.inputs[1]!, mv, t, pi[0]!, pi[1]!, targetParam, r0, r1);
+      matmulCalls(rowsFn, mmi, mm.inputs[0]!, mm.inputs[1]!, mv, t, pi[0]!, pi[1]!, targetParam, nParams, nParams + 1, nParams + 2);
+      let f: Func | undefined;
       if (epi) {
+        f = new Func(Array.from({ length: nParams }, () => T.i32), []);
         for (let i = 0; i < nIn; i++) f.get(i);
         f.get(targetParam);
         for (const [, j] of rest) f.get(nIn + j);
         f.call(epiIndex);
       }
-      return { fn: f, temps, runs: epi?.simd ? "wasm simd" : "wasm", work: m * kk * n };
+      return { rowsFn, ...(f ? { fn: f } : {}), temps, runs: epi?.simd ? "wasm simd" : "wasm", rows: m, work: m * kk * n };
     } catch (e) {
       if (e instanceof Unsupported) return e.message;
       throw e;
@@ -161,9 +180,10 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
   const exportIndex = new Map<number, string>();
   wk.forEach((w, i) => {
     if (typeof w === "string") return;
-    addFunc(`k${i}`, w.fn);
+    if (w.rowsFn) addFunc(`k${i}_rows`, w.rowsFn);
+    if (w.fn) addFunc(`k${i}`, w.fn);
     exportIndex.set(i, `k${i}`);
-    if (w.rows !== undefined) threadable.set(i, { rows: w.rows, work: w.work ?? 0 });
+    if (w.rowsFn) threadable.set(i, { rows: w.rows!, work: w.work ?? 0 });
   });
   const tempsOf = (i: number): readonly Value[] => {
     const w = wk[i]!;
@@ -173,7 +193,9 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
   const plan = planMemory(g, planKernels, root, new Set(low.sources.keys()), low.assigns);
 
   // layout
-  let top = align(SCRATCH0 + scratch);
+  const threads = Math.max(1, opts.threads ?? 1);
+  const scratchBytes = align(scratch);
+  let top = align(SCRATCH0 + scratchBytes * threads);
   const bufferAt = plan.buffers.map((b) => {
     const at = top;
     top = align(top + b);
@@ -202,7 +224,7 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
   const pages = Math.max(1, Math.ceil(top / 65536));
   if (pages > 65536) throw new UsageError(`wasm backend: the step needs ${top} bytes of linear memory (more than 4 GiB)`);
   const imports: Import[] = HOST_NAMES.map((n) => ({ module: "math", name: n, params: n === "pow" ? [T.f64, T.f64] : [T.f64], results: [T.f64] }));
-  const module = encodeModule({ pages, maxPages: pages, shared: false, imports, funcs });
+  const module = encodeModule({ pages, maxPages: pages, shared: !!opts.shared, imports, funcs });
 
   // the JS side: views of linear memory, host kernels, the step
   const stateName = (i: number): string => names.name(g.state[i]!.value);
@@ -244,7 +266,8 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
     if (exportIndex.has(i)) {
       const ptrs = values.map(offsetOf);
       const t = threadable.get(i);
-      const call = t ? `rt.rows(${i}, W.k${i}, ${t.rows}, ${ptrs.join(", ")});` : `W.k${i}(${ptrs.join(", ")});`;
+      const w = wk[i] as WasmKernel;
+      const call = [t ? `rt.rows(${i}, "k${i}_rows", ${t.rows}, ${t.work}, ${ptrs.join(", ")});` : "", w.fn ? `W.k${i}(${ptrs.join(", ")});` : ""].filter(Boolean).join(" ");
       return { text: [] as string[], call };
     }
     const params = [...k.ins.map((_, j) => `x${j}`), ...k.outs.map((_, j) => `y${j}`), ...(k.temps ?? []).map((_, j) => `w${j}`)];
@@ -286,5 +309,9 @@ export function generateWasm(g: Graph, opts: { profile?: boolean; checkNumerics?
     plan,
     notes,
     threadable,
+    scratch: { at: SCRATCH0, bytes: scratchBytes },
+    threads,
+    shared: !!opts.shared,
+    exports: funcs.map((f) => f.name),
   };
 }
