@@ -66,6 +66,14 @@ describe("wasm kernels at sizes that take every path", () => {
       run(`simd64_${n}`, [["f64", [2, n]], ["f64", [n]]], (b, [x, y]) => [b.o.div(b.o.add(x!, y!), b.o.add(b.o.square(y!), 1))], true);
     }
   });
+  it("loop invariants (a scalar i32 test, a scalar rate) hoisted and splatted into the SIMD loop (exact)", () => {
+    for (const n of [7, 64]) {
+      run(`inv_${n}`, [["f32", [n]], ["f32", [n]], ["f32", []], ["i32", [], "int"]], (b, [g, v, lr, it]) => {
+        const m = b.o.sub(v!, b.o.mul(lr!, g!));
+        return [b.o.where(b.o.equal(it!, 0), m, b.o.where(b.o.greater_equal(b.o.mul(g!, v!), 0), m, b.o.mul(b.o.add(v!, g!), 0.5)))];
+      }, true);
+    }
+  });
   it("matmul: 6-row blocks, vector and scalar column tails, K blocks beyond 256, transposes and f64", () => {
     for (const [m, k, n] of [[13, 300, 21], [6, 8, 8], [1, 1, 1], [7, 513, 4]] as const) {
       for (const ta of [false, true]) {

@@ -27,7 +27,7 @@ export const Op = {
 
 /** SIMD opcodes (prefix 0xfd, then the LEB128 index). */
 export const Simd = {
-  load: 0x00, load32_splat: 0x09, load64_splat: 0x0a, store: 0x0b, const: 0x0c, f32x4_splat: 0x13, f64x2_splat: 0x14,
+  load: 0x00, load32_splat: 0x09, load64_splat: 0x0a, store: 0x0b, const: 0x0c, i32x4_splat: 0x11, f32x4_splat: 0x13, f64x2_splat: 0x14,
   f32x4_extract_lane: 0x1f, f64x2_extract_lane: 0x21,
   f32x4_eq: 0x41, f32x4_ne: 0x42, f32x4_lt: 0x43, f32x4_gt: 0x44, f32x4_le: 0x45, f32x4_ge: 0x46,
   f64x2_eq: 0x47, f64x2_ne: 0x48, f64x2_lt: 0x49, f64x2_gt: 0x4a, f64x2_le: 0x4b, f64x2_ge: 0x4c,

@@ -151,22 +151,54 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
     if (view) passAccess.set(j, access(view, o.shape, rightAlign(o.shape, allAxes)));
   });
 
+  const resolveView = (v: Value): Value => (v.def && kernelOf(v.def) === "broadcast_to" && !views.has(v) ? resolveView(v.def.inputs[0]!) : v);
+  // a splat constant read by a node computed inside the loop (not only by invariants)
+  const usedInLoop = (v: Value): boolean => spec.nodes.some((n) => n.inputs.includes(v) && !invariant.has(n.outputs[0]!)) || spec.outputs.includes(v);
   const nest = new Nest(D, reduced, accesses);
   const depth = nest.depth;
   const outerLoops = nest.outerLoops;
   const ext = nest.extents;
 
+  // loop invariants: domain values that depend only on accesses that never move and on constants are
+  // computed once before the loops (in scalar form; splatted for SIMD use)
+  const moves = (k: number): boolean => nest.cstrides[k]!.some((x) => x !== 0);
+  const invariant = new Set<Value>();
+  spec.nodes.forEach((n, ni) => {
+    if (!computed.includes(n) || post.has(n.outputs[0]!) || isReduce(n) || kernelOf(n) === "broadcast_to") return;
+    const ok = n.inputs.every((v, k) => {
+      const acc = useAccess.get(`${ni}:${k}`);
+      if (acc !== undefined) return !moves(acc);
+      return (v.def && isSplatConst(v.def)) || invariant.has(resolveView(v));
+    });
+    if (ok) invariant.add(n.outputs[0]!);
+  });
+  const invariantOnly = new Set<number>(); // accesses read only by invariant nodes (loaded before the loops)
+  useAccess.forEach((acc, key) => {
+    const n = spec.nodes[Number(key.split(":")[0])]!;
+    if (invariant.has(n.outputs[0]!)) invariantOnly.add(acc);
+  });
+  useAccess.forEach((acc, key) => {
+    const n = spec.nodes[Number(key.split(":")[0])]!;
+    if (!invariant.has(n.outputs[0]!)) invariantOnly.delete(acc);
+  });
+
   // SIMD eligibility (see the file comment)
   const vdt = spec.outputs[0]?.dtype;
   const W = vdt === "f32" ? 4 : 2;
+  const splattable = (d: DType): boolean => d === vdt || d === "bool";
   const probe = (n: Node): boolean => {
     const low = lowering(n);
     if (!("ew" in low)) return kernelOf(n) === "broadcast_to";
     return !!low.ew(ctxFor(new Func([], []), n, true), n.attrs as never);
   };
   const simd = !reductions.length && depth > 0 && (vdt === "f32" || vdt === "f64") && ext[depth - 1]! >= W &&
-    accesses.every((a, k) => a.dtype === vdt && nest.cstrides[k]![depth - 1]! <= 1 && (nest.cstrides[k]![depth - 1]! >= 0)) &&
-    spec.nodes.every((n) => (isSplatConst(n) ? n.outputs[0]!.dtype === vdt : views.has(n.outputs[0]!) || ((n.outputs[0]!.dtype === vdt || n.outputs[0]!.dtype === "bool") && probe(n))));
+    accesses.every((a, k) => invariantOnly.has(k) || (a.dtype === vdt && nest.cstrides[k]![depth - 1]! <= 1 && nest.cstrides[k]![depth - 1]! >= 0)) &&
+    spec.nodes.every((n) => {
+      const o = n.outputs[0]!;
+      if (invariant.has(o)) return splattable(o.dtype) || n.outputs.length !== 1;
+      if (isSplatConst(n)) return o.dtype === vdt || !usedInLoop(o);
+      return views.has(o) || ((o.dtype === vdt || o.dtype === "bool") && probe(n));
+    });
 
   const f = new Func([...spec.inputs, ...spec.outputs].map(() => T.i32), []);
   const tmps = new Map<string, number>();
@@ -209,8 +241,13 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
       load(f, accesses[acc]!.dtype, vec, nest.cstrides[acc]![depth - 1] ?? 0);
     } else if (v.def && isSplatConst(v.def)) {
       pushConst(f, v.dtype, (v.def.attrs["value"] as number[])[0]!, vec);
-    } else f.get(localOf(resolve(v), vec));
+    } else {
+      const r = resolve(v);
+      f.get(vec && invariant.has(r) ? splatOf(r) : localOf(r, vec && !invariant.has(r)));
+    }
   };
+  const splats = new Map<Value, number>();
+  const splatOf = (v: Value): number => splats.get(v)!;
   // broadcast_to of a computed value is the identity at each domain point
   const resolve = (v: Value): Value => (v.def && kernelOf(v.def) === "broadcast_to" && !views.has(v) ? resolve(v.def.inputs[0]!) : v);
 
@@ -255,12 +292,15 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
       f.get(ptrOf(pa, level));
       load(f, accesses[pa]!.dtype, vec, nest.cstrides[pa]![depth - 1] ?? 0);
     } else if (o.def && isSplatConst(o.def)) pushConst(f, o.dtype, (o.def.attrs["value"] as number[])[0]!, vec);
-    else f.get(localOf(resolve(o), vec));
+    else {
+      const r = resolve(o);
+      f.get(vec && invariant.has(r) ? splatOf(r) : localOf(r, vec && !invariant.has(r)));
+    }
     store(f, o.dtype, vec);
   };
 
   const innermost = (vec: boolean): void => {
-    for (const n of computed) if (!post.has(n.outputs[0]!) || isReduce(n)) compute(n, depth, vec);
+    for (const n of computed) if ((!post.has(n.outputs[0]!) || isReduce(n)) && !invariant.has(n.outputs[0]!)) compute(n, depth, vec);
     spec.outputs.forEach((o, j) => {
       if (!post.has(o)) storeOut(j, depth, vec);
     });
@@ -315,6 +355,21 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
       });
     }
   };
+  // the invariants, once: scalar, then splatted for the SIMD loop (a bool becomes a lane mask: 0 - b)
+  for (const n of computed) {
+    const o = n.outputs[0]!;
+    if (!invariant.has(o)) continue;
+    compute(n, 0, false);
+    if (!simd) continue;
+    const l = f.local(T.v128);
+    f.get(localOf(o, false));
+    if (o.dtype === "bool") {
+      const t = f.local(T.i32);
+      f.set(t).i32(0).get(t).op(Op.i32_sub).simd(Simd.i32x4_splat);
+    } else f.simd(o.dtype === "f32" ? Simd.f32x4_splat : Simd.f64x2_splat);
+    f.set(l);
+    splats.set(o, l);
+  }
   level(0);
   return { fn: f, simd };
 }
