@@ -13,11 +13,14 @@
  *   index ops that run as the js backend's kernels on views of the linear memory).
  *
  * Numerics: f32 arithmetic is f32 per op (an f64 op rounded once to f32 is the same number for
- * + - * / sqrt), so elementwise results equal the interpreter bit for bit. Transcendentals call
- * the host's Math functions on the f64 value and round once, exactly as the interpreter.
+ * + - * / sqrt), so those results equal the interpreter bit for bit. f32 exp, expm1, log, log1p,
+ * tanh and sigmoid are vmath.ts's SIMD routines (at most 1 ulp from the correctly rounded value;
+ * the interpreter's Math-based value is itself within 1 ulp of it); sin, cos, pow and every f64
+ * transcendental call the host's Math functions, exactly as the interpreter.
  */
 import type { DType, OpName, AttrsOf } from "../../ir/index.js";
 import { Op, Simd, T, type Func, type ValType } from "./encode.js";
+import { scalarF32, vecF32, type VecFn } from "./vmath.js";
 
 /** Host functions a kernel may import (f64 -> f64, or f64 x f64 -> f64 for pow). */
 export const HOST_MATH = {
@@ -80,6 +83,16 @@ const hostUnary = (name: HostFn) => (c: WasmCtx): Emit => {
   };
 };
 
+/**
+ * A transcendental: f32 (SIMD and scalar alike) through vmath.ts (f64 lanes, rounded once: at most
+ * 1 ulp from the correctly rounded value); f64 through the host's Math function (the interpreter's).
+ */
+const vmath = (name: VecFn & HostFn) => (c: WasmCtx): Emit => {
+  const d = c.ins[0]!;
+  if (d === "f32") return () => (c.simd ? vecF32 : scalarF32)(c.f, (slot) => c.tmp(T.v128, slot), name);
+  return hostUnary(name)(c);
+};
+
 /** Parks the top `n` operands (last on top) in scratch locals, so an emitter can reuse or reorder them. */
 function park(c: WasmCtx, types: readonly ValType[]): number[] {
   const ls = types.map((t, i) => c.tmp(t, i));
@@ -133,8 +146,8 @@ export function pushConst(f: Func, d: DType, v: number, simd: boolean): void {
 
 export const WASM_OPS: { readonly [K in OpName]: WasmLowering<AttrsOf<K>> } = {
   neg: { ew: arith(fop(Op.f32_neg, Op.f64_neg, Simd.f32x4_neg, Simd.f64x2_neg), (c) => c.f.i32(-1).op(Op.i32_mul)) },
-  exp: { ew: hostUnary("exp") },
-  log: { ew: hostUnary("log") },
+  exp: { ew: vmath("exp") },
+  log: { ew: vmath("log") },
   sqrt: { ew: arith(fop(Op.f32_sqrt, Op.f64_sqrt, Simd.f32x4_sqrt, Simd.f64x2_sqrt)) },
   // 1 / sqrt(x) in f64, rounded once (f32 sqrt then f32 divide would round twice)
   rsqrt: {
@@ -189,8 +202,8 @@ export const WASM_OPS: { readonly [K in OpName]: WasmLowering<AttrsOf<K>> } = {
       };
     },
   },
-  tanh: { ew: hostUnary("tanh") },
-  sigmoid: { ew: hostUnary("sigmoid") },
+  tanh: { ew: vmath("tanh") },
+  sigmoid: { ew: vmath("sigmoid") },
   // relu: max(x, +0) (Wasm's max orders -0 below +0 and keeps NaN, as the interpreter's rule)
   relu: {
     ew: (c) => {
@@ -212,8 +225,8 @@ export const WASM_OPS: { readonly [K in OpName]: WasmLowering<AttrsOf<K>> } = {
   },
   sin: { ew: hostUnary("sin") },
   cos: { ew: hostUnary("cos") },
-  log1p: { ew: hostUnary("log1p") },
-  expm1: { ew: hostUnary("expm1") },
+  log1p: { ew: vmath("log1p") },
+  expm1: { ew: vmath("expm1") },
   floor: { ew: arith(fop(Op.f32_floor, Op.f64_floor, Simd.f32x4_floor, Simd.f64x2_floor)) },
   logical_not: { ew: (c) => (c.simd ? () => void c.f.simd(Simd.not) : () => void c.f.op(Op.i32_eqz)) },
   add: { ew: arith(fop(Op.f32_add, Op.f64_add, Simd.f32x4_add, Simd.f64x2_add), (c) => c.f.op(Op.i32_add)) },
