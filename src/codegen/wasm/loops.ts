@@ -284,13 +284,26 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
     emit();
     f.set(localOf(n.outputs[0]!, vec));
   };
+  // outputs that pass an input through are loaded before any store at this point: an earlier
+  // output may be written in place over that input (pv <- var while var <- its update)
+  const passLocal = new Map<string, number>();
+  const loadPasses = (level: number, vec: boolean, isPost: boolean): void => {
+    passAccess.forEach((pa, j) => {
+      if (post.has(spec.outputs[j]!) !== isPost) return;
+      const key = `${j}:${vec}`;
+      let l = passLocal.get(key);
+      if (l === undefined) passLocal.set(key, (l = f.local(vec ? T.v128 : scalarType(accesses[pa]!.dtype))));
+      f.get(ptrOf(pa, level));
+      load(f, accesses[pa]!.dtype, vec, nest.cstrides[pa]![depth - 1] ?? 0);
+      f.set(l);
+    });
+  };
   const storeOut = (j: number, level: number, vec: boolean): void => {
     const o = spec.outputs[j]!;
     f.get(ptrOf(outAccess[j]!, level));
     const pa = passAccess.get(j);
     if (pa !== undefined) {
-      f.get(ptrOf(pa, level));
-      load(f, accesses[pa]!.dtype, vec, nest.cstrides[pa]![depth - 1] ?? 0);
+      f.get(passLocal.get(`${j}:${vec}`)!);
     } else if (o.def && isSplatConst(o.def)) pushConst(f, o.dtype, (o.def.attrs["value"] as number[])[0]!, vec);
     else {
       const r = resolve(o);
@@ -301,6 +314,7 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
 
   const innermost = (vec: boolean): void => {
     for (const n of computed) if ((!post.has(n.outputs[0]!) || isReduce(n)) && !invariant.has(n.outputs[0]!)) compute(n, depth, vec);
+    loadPasses(depth, vec, false);
     spec.outputs.forEach((o, j) => {
       if (!post.has(o)) storeOut(j, depth, vec);
     });
@@ -350,6 +364,7 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
         f.set(localOf(out, false));
       }
       for (const n of computed) if (post.has(n.outputs[0]!) && !isReduce(n)) compute(n, outerLoops, false);
+      loadPasses(outerLoops, false, true);
       spec.outputs.forEach((o, j) => {
         if (post.has(o)) storeOut(j, outerLoops, false);
       });
