@@ -73,7 +73,7 @@ export class Func {
     return this.params.length + this.locals.length - 1;
   }
   op(...bytes: number[]): this {
-    this.code.push(...bytes);
+    for (const b of bytes) this.code.push(b);
     return this;
   }
   simd(op: number): this {
@@ -141,24 +141,53 @@ export class Func {
     this.op(Op.i32_lt_s, Op.br_if, 0, Op.end, Op.end);
     return this;
   }
-  /** The function body: local declarations (run-length by type) then code. */
-  encode(): number[] {
-    const out: number[] = [];
+  /** The function body (local declarations, run-length by type, then code), size-prefixed, into `w`. */
+  encodeInto(w: Bytes): void {
+    const head: number[] = [];
     const groups: [number, ValType][] = [];
     for (const t of this.locals) {
       const last = groups[groups.length - 1];
       if (last && last[1] === t) last[0]++;
       else groups.push([1, t]);
     }
-    uleb(out, groups.length);
+    uleb(head, groups.length);
     for (const [n, t] of groups) {
-      uleb(out, n);
-      out.push(t);
+      uleb(head, n);
+      head.push(t);
     }
-    out.push(...this.code, Op.end);
-    const sized: number[] = [];
-    uleb(sized, out.length);
-    return sized.concat(out);
+    w.uleb(head.length + this.code.length + 1);
+    w.bytes(head);
+    w.bytes(this.code);
+    w.byte(Op.end);
+  }
+}
+
+/** A growable byte buffer (no intermediate arrays: module encoding stays in the millisecond range). */
+export class Bytes {
+  buf = new Uint8Array(1 << 16);
+  length = 0;
+  private room(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.length++] = b;
+  }
+  bytes(bs: ArrayLike<number>): void {
+    this.room(bs.length);
+    this.buf.set(bs, this.length);
+    this.length += bs.length;
+  }
+  uleb(v: number): void {
+    const t: number[] = [];
+    uleb(t, v);
+    this.bytes(t);
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.length);
   }
 }
 
@@ -175,10 +204,10 @@ function name(out: number[], s: string): void {
   out.push(...b);
 }
 
-function section(out: number[], id: number, body: number[]): void {
-  out.push(id);
-  uleb(out, body.length);
-  for (let i = 0; i < body.length; i += 8192) out.push(...body.slice(i, i + 8192));
+function section(out: Bytes, id: number, body: number[] | Bytes): void {
+  out.byte(id);
+  out.uleb(body.length);
+  out.bytes(body instanceof Bytes ? body.buf.subarray(0, body.length) : body);
 }
 
 /**
@@ -195,7 +224,8 @@ export function encodeModule(opts: { pages: number; maxPages: number; shared: bo
   };
   const importTypes = opts.imports.map((im) => typeOf(im.params, im.results));
   const funcTypes = opts.funcs.map((f) => typeOf(f.fn.params, f.fn.results));
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const out = new Bytes();
+  out.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const ty: number[] = [];
   uleb(ty, types.length);
   for (const key of types) {
@@ -233,12 +263,9 @@ export function encodeModule(opts: { pages: number; maxPages: number; shared: bo
     uleb(ex, opts.imports.length + i);
   });
   section(out, 7, ex);
-  const code: number[] = [];
-  uleb(code, opts.funcs.length);
-  for (const f of opts.funcs) {
-    const body = f.fn.encode();
-    for (let i = 0; i < body.length; i += 8192) code.push(...body.slice(i, i + 8192));
-  }
+  const code = new Bytes();
+  code.uleb(opts.funcs.length);
+  for (const f of opts.funcs) f.fn.encodeInto(code);
   section(out, 10, code);
-  return new Uint8Array(out);
+  return out.result();
 }
