@@ -66,6 +66,16 @@ describe("wasm kernels at sizes that take every path", () => {
       run(`simd64_${n}`, [["f64", [2, n]], ["f64", [n]]], (b, [x, y]) => [b.o.div(b.o.add(x!, y!), b.o.add(b.o.square(y!), 1))], true);
     }
   });
+  it("reductions along the innermost loop vectorize their prologue and fold lanes in order (exact)", () => {
+    for (const n of [4, 6, 37]) {
+      run(`red_${n}`, [["f32", [3, n]], ["f32", [n]]], (b, [x, y]) => [
+        b.emit("sum", [b.o.add(b.o.mul(x!, y!), 1)], { axes: [1], keepDims: false }),
+        b.emit("max", [b.o.neg(x!)], { axes: [1], keepDims: true }),
+        b.emit("mean", [b.o.sqrt(b.o.abs(x!))], { axes: [1], keepDims: false }),
+      ], true);
+      run(`red_tanh_${n}`, [["f32", [5, n]]], (b, [x]) => [b.emit("mean", [b.o.mul(b.emit("tanh", [b.o.add(b.o.mul(x!, 0.5), 0.1)]), x!)], { axes: [1], keepDims: false })]);
+    }
+  });
   it("loop invariants (a scalar i32 test, a scalar rate) hoisted and splatted into the SIMD loop (exact)", () => {
     for (const n of [7, 64]) {
       run(`inv_${n}`, [["f32", [n]], ["f32", [n]], ["f32", []], ["i32", [], "int"]], (b, [g, v, lr, it]) => {

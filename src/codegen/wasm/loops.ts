@@ -188,10 +188,13 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
   const splattable = (d: DType): boolean => d === vdt || d === "bool";
   const probe = (n: Node): boolean => {
     const low = lowering(n);
+    if ("reduce" in low) return true;
     if (!("ew" in low)) return kernelOf(n) === "broadcast_to";
     return !!low.ew(ctxFor(new Func([], []), n, true), n.attrs as never);
   };
-  const simd = !reductions.length && depth > 0 && (vdt === "f32" || vdt === "f64") && ext[depth - 1]! >= W &&
+  // a reduction vectorizes when its reduced elements run along the innermost loop (its lanes are then folded in order)
+  const simd = (!reductions.length || (outerLoops < depth && reductions.every((r) => r.inputs[0]!.dtype === vdt && r.outputs[0]!.dtype !== "i32"))) &&
+    depth > 0 && (vdt === "f32" || vdt === "f64") && ext[depth - 1]! >= W &&
     accesses.every((a, k) => invariantOnly.has(k) || (a.dtype === vdt && nest.cstrides[k]![depth - 1]! <= 1 && nest.cstrides[k]![depth - 1]! >= 0)) &&
     spec.nodes.every((n) => {
       const o = n.outputs[0]!;
@@ -260,22 +263,37 @@ export function emitLoopWasm(spec: BodySpec, host: (n: HostFn) => number): { fn:
       const acc = accs.get(n)!;
       const int = n.outputs[0]!.dtype === "i32";
       if (int && !r.ints) throw new Unsupported(`${n.op} on i32 runs as the js kernel`);
-      if (!int && n.inputs[0]!.dtype === "f32") f.op(Op.f64_promote_f32);
       const t = int ? T.i32 : T.f64;
-      if (r.combine === "add" || r.combine === "mul") {
-        const x = ctxFor(f, n, false).tmp(t, 0);
-        f.set(x).get(acc).get(x);
-        f.op(int ? (r.combine === "add" ? Op.i32_add : Op.i32_mul) : r.combine === "add" ? Op.f64_add : Op.f64_mul);
-      } else {
-        // v > acc || v is NaN ? v : acc (the interpreter's max; min mirrored)
-        const x = ctxFor(f, n, false).tmp(t, 0);
-        f.set(x).get(x).get(acc).get(x).get(acc);
-        const gt = r.combine === "max";
-        if (int) f.op(gt ? Op.i32_gt_s : Op.i32_lt_s);
-        else f.op(gt ? Op.f64_gt : Op.f64_lt).get(x).get(x).op(Op.f64_ne, Op.i32_or);
-        f.op(Op.select);
+      const x = ctxFor(f, n, false).tmp(t, 0);
+      const combine = (): void => {
+        // the element (f64 or i32) is on the stack
+        if (r.combine === "add" || r.combine === "mul") {
+          f.set(x).get(acc).get(x);
+          f.op(int ? (r.combine === "add" ? Op.i32_add : Op.i32_mul) : r.combine === "add" ? Op.f64_add : Op.f64_mul);
+        } else {
+          // v > acc || v is NaN ? v : acc (the interpreter's max; min mirrored)
+          f.set(x).get(x).get(acc).get(x).get(acc);
+          const gt = r.combine === "max";
+          if (int) f.op(gt ? Op.i32_gt_s : Op.i32_lt_s);
+          else f.op(gt ? Op.f64_gt : Op.f64_lt).get(x).get(x).op(Op.f64_ne, Op.i32_or);
+          f.op(Op.select);
+        }
+        f.set(acc);
+      };
+      const widen = (): void => void (!int && n.inputs[0]!.dtype === "f32" && f.op(Op.f64_promote_f32));
+      if (!vec) {
+        widen();
+        combine();
+        return;
       }
-      f.set(acc);
+      // SIMD: the lanes are consecutive elements of the reduced loop: fold them in one by one, in order
+      const lanes = ctxFor(f, n, true).tmp(T.v128, 9);
+      f.set(lanes);
+      for (let l = 0; l < W; l++) {
+        f.get(lanes).simd(n.inputs[0]!.dtype === "f32" ? Simd.f32x4_extract_lane : Simd.f64x2_extract_lane).op(l);
+        widen();
+        combine();
+      }
       return;
     }
     if (!("ew" in low)) throw new Unsupported(`${n.op} has no Wasm elementwise form`);
