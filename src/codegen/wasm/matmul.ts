@@ -1,8 +1,8 @@
 /** @file Matmul as Wasm: register-blocked f32x4 / f64x2 microkernels, specialized to the shapes and strides of each call site.
  *
- * C[M,N] = A . B with A read through strides (sAi, sAk) and B through (sBk, sBj), so transposed
- * operands need no copy of A; a transposed B (sBj != 1) is first packed into row-major [K,N] in
- * scratch memory so that its rows load as vectors. The microkernel keeps an MR x (NV vectors)
+ * C[M,N] = A . B with A read through strides (sAi, sAk), so a transposed A needs no copy; B (either
+ * layout) is packed into column panels of NR = 2 vectors ([N/NR][K][NR] in scratch memory), so each
+ * k step reads 32 contiguous bytes (row strides of a power of two thrash L1's sets). The microkernel keeps an MR x (NV vectors)
  * block of C in registers (6 x 8 for f32: 12 accumulators, 2 B vectors and 1 broadcast A
  * element, within the 16 vector registers x64 has) and walks K: each step loads NV vectors of a
  * B row, broadcasts one A element per row (load32_splat), and multiplies and adds.
@@ -28,7 +28,7 @@ export interface MatmulShape {
 const KC = 256;
 
 /** Scratch bytes the kernel needs (a packed copy of a transposed B). */
-export const matmulScratch = (s: MatmulShape): number => (s.sBj !== 1 ? s.K * s.N * (s.dtype === "f64" ? 8 : 4) : 0);
+export const matmulScratch = (s: MatmulShape): number => Math.ceil(s.N / 8) * 8 * s.K * (s.dtype === "f64" ? 8 : 4);
 
 /** Whether a Wasm kernel exists for this dtype (i32 products run as the js kernel). */
 export const matmulSupported = (d: DType): boolean => d === "f32" || d === "f64";
@@ -52,7 +52,6 @@ export function emitMatmul(s: MatmulShape): Func {
   const f = new Func([T.i32, T.i32, T.i32, T.i32, T.i32, T.i32], []);
   const [a, c, scratch, r0, r1] = [0, 2, 3, 4, 5];
   let b = 1;
-  let sBk = s.sBk;
   const i = f.local(T.i32), j = f.local(T.i32), kb = f.local(T.i32), k0 = f.local(T.i32), kn = f.local(T.i32), kk = f.local(T.i32);
   const pa = f.local(T.i32), pb = f.local(T.i32), pc = f.local(T.i32), rows = f.local(T.i32), q = f.local(T.i32);
   const bv = [f.local(T.v128), f.local(T.v128)];
@@ -61,22 +60,31 @@ export function emitMatmul(s: MatmulShape): Func {
   const acc = Array.from({ length: MR * 2 }, () => f.local(T.v128));
   const sacc = f.local(st);
 
-  if (s.sBj !== 1) {
-    // pack B^T into scratch as row-major [K,N] (every thread packs the whole panel it reads: rows split, B shared)
+  // pack B into column panels of NR: Bp[p][k][c] = B[k, p NR + c] (0 past N), so that every k step of
+  // the microkernel reads one contiguous 32-byte row (a row stride of a power of two thrashes L1 sets)
+  const NR = 2 * W;
+  const panels = Math.ceil(N / NR);
+  f.forLoop(j, panels * NR, 1, () => {
     f.forLoop(kk, K, 1, () => {
-      f.forLoop(j, N, 1, () => {
-        f.get(scratch).get(kk).i32(N).op(Op.i32_mul).get(j).op(Op.i32_add).i32(E).op(Op.i32_mul).op(Op.i32_add);
-        f.get(b).get(kk).i32(s.sBk).op(Op.i32_mul).get(j).i32(s.sBj).op(Op.i32_mul).op(Op.i32_add).i32(E).op(Op.i32_mul).op(Op.i32_add);
-        f.mem(sload, L).mem(sstore, L);
-      });
+      // dst = scratch + ((j / NR) K + kk) NR + j % NR
+      f.get(scratch).get(j).i32(NR).op(Op.i32_div_s).i32(K).op(Op.i32_mul).get(kk).op(Op.i32_add).i32(NR).op(Op.i32_mul);
+      f.get(j).i32(NR - 1).op(Op.i32_and).op(Op.i32_add).i32(E).op(Op.i32_mul).op(Op.i32_add);
+      // j < N ? B[kk sBk + j sBj] : 0 (a load only where it exists)
+      f.get(j).i32(N).op(Op.i32_lt_s, Op.if, st);
+      f.get(b).get(kk).i32(s.sBk * E).op(Op.i32_mul).get(j).i32(s.sBj * E).op(Op.i32_mul).op(Op.i32_add).op(Op.i32_add).mem(sload, L);
+      f.op(Op.else);
+      if (f32) f.f32(0);
+      else f.f64(0);
+      f.op(Op.end).mem(sstore, L);
     });
-    b = scratch;
-    sBk = N;
-  }
+  });
+  b = scratch;
+  const kstep = NR * E;
   // pa = a + (i sAi + k0 sAk) E; pb = b + (k0 sBk + j) E; pc = c + (i N + j) E
   const setPointers = (): void => {
     f.get(a).get(i).i32(s.sAi * E).op(Op.i32_mul).op(Op.i32_add).get(k0).i32(s.sAk * E).op(Op.i32_mul).op(Op.i32_add).set(pa);
-    f.get(b).get(k0).i32(sBk * E).op(Op.i32_mul).op(Op.i32_add).get(j).i32(E).op(Op.i32_mul).op(Op.i32_add).set(pb);
+    f.get(b).get(j).i32(NR).op(Op.i32_div_s).i32(K).op(Op.i32_mul).get(k0).op(Op.i32_add).i32(kstep).op(Op.i32_mul).op(Op.i32_add);
+    f.get(j).i32(NR - 1).op(Op.i32_and).i32(E).op(Op.i32_mul).op(Op.i32_add).set(pb);
     f.get(c).get(i).i32(N * E).op(Op.i32_mul).op(Op.i32_add).get(j).i32(E).op(Op.i32_mul).op(Op.i32_add).set(pc);
   };
   /** mr rows x nv vectors of C at (i, j), over k in [k0, k0 + kn). */
@@ -95,7 +103,7 @@ export function emitMatmul(s: MatmulShape): Func {
         for (let v = 0; v < nv; v++) f.get(acc[r * 2 + v]!).get(av).get(bv[v]!).simd(vmul).simd(vadd).set(acc[r * 2 + v]!);
       }
       f.get(pa).i32(s.sAk * E).op(Op.i32_add).set(pa);
-      f.get(pb).i32(sBk * E).op(Op.i32_add).set(pb);
+      f.get(pb).i32(kstep).op(Op.i32_add).set(pb);
     });
     for (let r = 0; r < mr; r++) for (let v = 0; v < nv; v++) f.get(pc).get(acc[r * 2 + v]!).simdMem(Simd.store, 0, r * N * E + v * 16);
   };
@@ -113,7 +121,6 @@ export function emitMatmul(s: MatmulShape): Func {
       f.get(i).i32(1).op(Op.i32_add).set(i);
     });
   };
-  const NR = 2 * W;
   const blocks = Math.ceil(K / KC);
   f.forLoop(kb, blocks, 1, () => {
     f.get(kb).i32(KC).op(Op.i32_mul).set(k0);
@@ -144,7 +151,7 @@ export function emitMatmul(s: MatmulShape): Func {
         f.forLoop(kk, { local: kn }, 1, () => {
           f.get(sacc).get(pa).mem(sload, L).get(pb).mem(sload, L).op(smul, sadd).set(sacc);
           f.get(pa).i32(s.sAk * E).op(Op.i32_add).set(pa);
-          f.get(pb).i32(sBk * E).op(Op.i32_add).set(pb);
+          f.get(pb).i32(kstep).op(Op.i32_add).set(pb);
         });
         f.get(pc).get(sacc).mem(sstore, L);
         f.get(i).i32(1).op(Op.i32_add).set(i);
