@@ -28,6 +28,14 @@ const GOALS: Goal[] = [
   { workload: "W2", graft: "graft js", peer: "plain JS", kind: "within", x: 1.5, source: "JS codegen" },
   { workload: "W2", graft: "graft js", peer: "plain JS swap", source: "report" },
   { workload: "W3", graft: "graft js", peer: "plain JS", kind: "within", x: 1.2, source: "JS codegen" },
+  { workload: "W1", graft: "graft wasm", peer: "jax-js wasm", kind: "faster", x: 2, source: "Wasm backend" },
+  { workload: "W1", graft: "graft wasm 1-thread", peer: "jax-js wasm", source: "Wasm backend (report)" },
+  { workload: "W1", graft: "graft wasm", peer: "graft js", source: "Wasm backend (report)" },
+  { workload: "W2", graft: "graft wasm", peer: "jax-js wasm", kind: "within", x: 1, source: "Wasm backend" },
+  { workload: "W2", graft: "graft wasm", peer: "graft js", source: "Wasm backend (report)" },
+  { workload: "W3", graft: "graft wasm", peer: "jax-js wasm", kind: "faster", x: 1 / 0.7, source: "Wasm backend" },
+  { workload: "W3", graft: "graft wasm", peer: "graft js", source: "Wasm backend (report)" },
+  { workload: "W5", graft: "graft wasm", peer: "graft js", source: "Wasm backend (report: compile time)" },
 ];
 
 const fmt = (speedup: number): string => (speedup >= 1 ? `${speedup.toFixed(2)}x faster` : `${(1 / speedup).toFixed(2)}x slower`);
@@ -54,7 +62,7 @@ export function goalsSection(results: WorkloadResult[], peaks: Peaks): ExtraSect
     data.push({ ...g, graftMs: a, peerMs: b, speedup, met });
   }
   for (const w of results.filter((w) => w.id.startsWith("W4-") && !w.id.startsWith("W4-trap"))) {
-    for (const name of ["graft js", "graft js 1-thread", "plain JS blocked", "graft tfjs-wasm", "tfjs wasm"]) {
+    for (const name of ["graft js", "graft js 1-thread", "graft wasm", "graft wasm 1-thread", "plain JS blocked", "graft tfjs-wasm", "tfjs wasm"]) {
       const m = medianOf(results, w.id, name);
       const c = w.contenders.find((c) => c.name === name);
       if (m === undefined || !c || w.flops === undefined) continue;
