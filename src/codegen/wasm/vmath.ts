@@ -18,14 +18,14 @@
  * tanh: t = expm1(2|x|) / (expm1(2|x|) + 2), sign copied from x (|x| clamped at 10, where f32 tanh is 1).
  * sigmoid: 1 / (1 + exp(-x)) with x clamped to [-104, 104] (beyond, f32 sigmoid is 0 or 1).
  */
-import { Op, Simd, T, type Func } from "./encode.js";
+import { Simd, type Func } from "./encode.js";
 
 export type VecFn = "exp" | "expm1" | "log" | "log1p" | "tanh" | "sigmoid";
 
 const S = {
   f64x2_promote_low: 0x5f, f32x4_demote_zero: 0x5e, shuffle: 0x0d, f64x2_nearest: 0x94, i32x4_trunc_sat_f64x2_zero: 0xfc,
   i64x2_extend_low_i32x4_s: 0xc7, i64x2_add: 0xce, i64x2_sub: 0xd1, i64x2_shl: 0xcb, i64x2_shr_u: 0xcd, i64x2_splat: 0x12,
-  f64x2_convert_low_i32x4_s: 0xfe, i32x4_shuffle_pick: 0, f64x2_copysign: -1,
+  f64x2_convert_low_i32x4_s: 0xfe,
 } as const;
 
 function vconst(f: Func, lo: number, hi = lo): void {
@@ -229,5 +229,3 @@ export function scalarF32(f: Func, t: VTmp, fn: VecFn): void {
   vecF32(f, t, fn);
   f.simd(Simd.f32x4_extract_lane).op(0);
 }
-void T;
-void Op;
