@@ -2,10 +2,11 @@
  *
  * C[M,N] = A . B with A read through strides (sAi, sAk), so a transposed A needs no copy; B (either
  * layout) is packed into column panels of NR = 2 vectors ([N/NR][K][NR] in scratch memory), so each
- * k step reads 32 contiguous bytes (row strides of a power of two thrash L1's sets). The microkernel keeps an MR x (NV vectors)
- * block of C in registers (6 x 8 for f32: 12 accumulators, 2 B vectors and 1 broadcast A
- * element, within the 16 vector registers x64 has) and walks K: each step loads NV vectors of a
- * B row, broadcasts one A element per row (load32_splat), and multiplies and adds.
+ * k step reads 32 contiguous bytes (row strides of a power of two thrash L1's sets). The
+ * microkernel keeps an MR x (NV vectors) block of C in registers (4 x 8 for f32: 8 accumulators,
+ * 2 B vectors, 1 broadcast A element) and walks K: each step loads NV vectors of a B row,
+ * broadcasts one A element per row (load32_splat), and multiplies and adds. 6 x 8 (15 live
+ * vectors) measured 1.4-1.9x slower at 512^3 here: V8 keeps a scratch SIMD register, so it spills.
  * K is split into blocks of KC so the B panel in use stays in L1; C is reloaded between blocks.
  *
  * Summation order: every C[i,j] is ((a0 b0 + a1 b1) + a2 b2) + ... in k order, each product and
@@ -56,7 +57,7 @@ export function emitMatmul(s: MatmulShape): Func {
   const pa = f.local(T.i32), pb = f.local(T.i32), pc = f.local(T.i32), rows = f.local(T.i32), q = f.local(T.i32);
   const bv = [f.local(T.v128), f.local(T.v128)];
   const av = f.local(T.v128);
-  const MR = 6;
+  const MR = 4;
   const acc = Array.from({ length: MR * 2 }, () => f.local(T.v128));
   const sacc = f.local(st);
 
