@@ -79,7 +79,10 @@ export function goalsSection(results: WorkloadResult[], peaks: Peaks): ExtraSect
     top: true,
     head: ["workload", "comparison", "measured", "target", "met", "from"],
     rows,
-    notes: ["Speed-ups are peer median / graft median from the same interleaved run. \"report\" rows have no target; they say where graft stands."],
+    notes: [
+      "Speed-ups are peer median / graft median from the same interleaved run. \"report\" rows have no target; they say where graft stands.",
+      "Wasm backend, where W1 falls short of 2x jax-js: a profile of the W1 step (fn option `profile: true`) puts ~80% of its time in the matmul kernels (forward products with their bias/relu epilogues, and the weight-gradient products whose epilogue is the Adam update) and ~8% in the softmax cross-entropy kernel; the epilogue is a second SIMD pass over the product rather than applied in registers, B is packed on every call, and under a competing load the per-kernel measured choice often keeps a product on one thread. W4 GFLOP/s percentages are only meaningful when the peak and the workload ran on an otherwise idle machine.",
+    ],
     data,
   };
 }
