@@ -15,6 +15,7 @@
  * Helpers are unref'd (they never keep the process alive) and `stopWasmThreads` ends them.
  */
 import { HOST_MATH } from "../codegen/wasm/index.js";
+import { envVar, nodeBuiltin } from "../ir/platform.js";
 
 const SEQ = 0, DONE = 1, READY = 2, STATUS = 3, EXEC = 4, FN = 5, NARGS = 6, ARGS = 7;
 const MAX_ARGS = 64;
@@ -73,9 +74,8 @@ const helpers: Helper[] = [];
 let nextExec = 1;
 
 function workerThreads(): WorkerThreads | undefined {
-  const p = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process;
   try {
-    return p?.getBuiltinModule?.("node:worker_threads") as WorkerThreads | undefined;
+    return nodeBuiltin("node:worker_threads");
   } catch {
     return undefined;
   }
@@ -197,7 +197,7 @@ export const MIN_WORK = 1 << 17;
 
 /** The thread count: the `threads` option, else GRAFT_THREADS, else the core count. */
 export function resolveWasmThreads(opt: unknown): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["GRAFT_THREADS"];
+  const env = envVar("GRAFT_THREADS");
   const v: unknown = opt ?? (env === undefined || env === "" ? "auto" : /^\d+$/.test(env) ? Number(env) : env);
   if (v === "auto") return threadsAvailable() ? Math.max(1, Math.min(64, cores())) : 1;
   if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 64) return v;
@@ -205,6 +205,5 @@ export function resolveWasmThreads(opt: unknown): number {
 }
 
 function cores(): number {
-  const os = (globalThis as { process?: { getBuiltinModule?: (m: string) => unknown } }).process?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number } | undefined;
-  return os?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+  return nodeBuiltin("node:os")?.availableParallelism?.() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
 }

@@ -10,6 +10,7 @@ import { generateWasm, HOST_MATH, HOST_NAMES, type WasmProgram } from "../codege
 import type { Stages } from "../passes/pipeline.js";
 import * as aot from "./aot-runtime.js";
 import { bestStage } from "./js.js";
+import { envVar } from "../ir/platform.js";
 import { resolveWasmThreads, RowSplitter, threadsAvailable } from "./wasm-threads.js";
 import { nodeCounts, registerBackend, type Backend, type BackendOptions, type ExecStats, type Executable, type KernelProfile, type StateCell } from "./backend.js";
 
@@ -129,7 +130,7 @@ export const wasmBackend: Backend = {
   compile(stages, opts) {
     const { graph, stage } = bestStage(stages);
     const threads = resolveWasmThreads(opts["threads"]);
-    if (threads < 0) throw new UsageError(`wasm backend: threads must be an integer from 1 to 64 or "auto" (option 'threads' or GRAFT_THREADS), got ${JSON.stringify(opts["threads"] ?? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.["GRAFT_THREADS"])}`);
+    if (threads < 0) throw new UsageError(`wasm backend: threads must be an integer from 1 to 64 or "auto" (option 'threads' or GRAFT_THREADS), got ${JSON.stringify(opts["threads"] ?? envVar("GRAFT_THREADS"))}`);
     const shared = threads > 1 && threadsAvailable();
     const program = generateWasm(graph, { stage, profile: !!opts["profile"], checkNumerics: !!opts.checkNumerics, threads: shared ? threads : 1, shared });
     return new WasmExecutable(program, stages, opts);
