@@ -2,10 +2,11 @@
 import { initTfjs, tensor, type FnOptions, type Tensor, type Variable } from "../src/index.js";
 import { backendNames } from "../src/runtime/index.js";
 import { resolveThreads } from "../src/runtime/js.js";
+import { resolveWasmThreads } from "../src/runtime/wasm-threads.js";
 import { releaseTfjs } from "../src/runtime/tfjs-state.js";
 import { noDataMoves, tf, useBackend } from "./peers/tfjs-env.js";
 
-export type TargetId = "js" | "tfjs-cpu" | "tfjs-wasm";
+export type TargetId = "js" | "tfjs-cpu" | "tfjs-wasm" | "wasm";
 
 export interface Target {
   readonly id: TargetId;
@@ -24,6 +25,8 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
   js: { id: "js", name: "graft js", engine: "js", opts: { backend: "js" }, matmulThreads: resolveThreads(undefined) },
   "tfjs-cpu": { id: "tfjs-cpu", name: "graft tfjs-cpu", engine: "js", opts: { backend: "tfjs", tfjsBackend: "cpu" }, tfjs: "cpu", matmulThreads: 1 },
   "tfjs-wasm": { id: "tfjs-wasm", name: "graft tfjs-wasm", engine: "wasm", opts: { backend: "tfjs", tfjsBackend: "wasm" }, tfjs: "wasm", matmulThreads: 1 },
+  // graft's own Wasm module (src/codegen/wasm); product rows split over its threads (default: the core count)
+  wasm: { id: "wasm", name: "graft wasm", engine: "wasm", opts: { backend: "wasm" }, matmulThreads: resolveWasmThreads(undefined) },
 };
 
 /**

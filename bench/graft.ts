@@ -15,9 +15,11 @@ import { graftSections } from "./graft-extra.js";
 
 export const baseline = "graft js";
 
-const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"]];
+const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"], TARGETS.wasm];
 /** graft js with its matmuls kept on one thread (the default splits big ones over two where there are two cores); not at tiny sizes, where nothing splits. */
 const JS_1T: Target = { ...TARGETS.js, name: "graft js 1-thread", opts: { ...TARGETS.js.opts, threads: 1 }, matmulThreads: 1 };
+/** graft wasm pinned to one thread (`threads: 1`). */
+const WASM_1T: Target = { ...TARGETS.wasm, name: "graft wasm 1-thread", opts: { ...TARGETS.wasm.opts, threads: 1 }, matmulThreads: 1 };
 
 /** W1: one training step on persistent state; result() = two steps from the initial state. */
 function mlpContender(t: Target, c: MlpCase): Contender {
@@ -76,15 +78,15 @@ function compileContender(t: Target, c: MlpCase): Contender {
 }
 
 export function contenders(mode: SizeMode): ExtraContenders {
-  const oneThread = mode === "tiny" ? [] : [JS_1T];
+  const oneThread = mode === "tiny" ? [] : [JS_1T, WASM_1T];
   return {
     W1: (w: PeerWorkload) => {
       if (w.inputs.kind !== "mlp") return [];
       const mlp = w.inputs.mlp;
       return [...forAll(mlpContender, mlp), ...oneThread.map((t) => mlpContender(t, mlp))];
     },
-    W2: (w) => (w.inputs.kind === "sign-update" ? forAll(signUpdateContender, w.inputs.data) : []),
-    W3: (w) => (w.inputs.kind === "elementwise" ? forAll(elementwiseContender, w.inputs.elementwise) : []),
+    W2: (w) => (w.inputs.kind === "sign-update" ? [...forAll(signUpdateContender, w.inputs.data), ...oneThread.filter((t) => t.id === "wasm").map((t) => signUpdateContender(t, w.inputs.kind === "sign-update" ? w.inputs.data : (undefined as never)))] : []),
+    W3: (w) => (w.inputs.kind === "elementwise" ? [...forAll(elementwiseContender, w.inputs.elementwise), ...oneThread.filter((t) => t.id === "wasm").map((t) => elementwiseContender(t, w.inputs.kind === "elementwise" ? w.inputs.elementwise : (undefined as never)))] : []),
     W4: (w) => {
       if (w.inputs.kind !== "matmul") return [];
       const mm = w.inputs.matmul;

@@ -26,7 +26,15 @@ export interface Kernel {
   readonly body: string;
   /** [input, output] pairs that may share one array. */
   readonly inplace: ReadonlyArray<readonly [number, number]>;
+  /** What the kernel computes, for backends that emit their own code for it (wasm). */
+  readonly src?: KernelSource;
 }
+
+/** A kernel's IR: a loop body (params = ins then outs), one matmul node, or a matmul fusion region. */
+export type KernelSource =
+  | { readonly kind: "loop"; readonly spec: BodySpec }
+  | { readonly kind: "matmul"; readonly node: Node }
+  | { readonly kind: "matmul-fused"; readonly region: Graph };
 
 export interface Lowered {
   readonly kernels: readonly Kernel[];
@@ -111,7 +119,7 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       const spec: BodySpec = { inputs: params, nodes: [...new Set(consts), n], outputs: [...n.outputs, ...extra.map((e) => e.source)] };
       const body = emitLoopBody(spec, bodyNames(params.length, spec.outputs.length, (v) => `t_${names.name(v)}`));
       body.statics.forEach((init, name) => statics.set(name, init));
-      add({ title: n.op, comment: [...comment, ...absorbedComment(extra)], loc: n.loc, ins: params, outs: [...n.outputs, ...extra.map((e) => e.out)], body: body.text, inplace: body.inplace });
+      add({ title: n.op, comment: [...comment, ...absorbedComment(extra)], loc: n.loc, ins: params, outs: [...n.outputs, ...extra.map((e) => e.out)], body: body.text, inplace: body.inplace, src: { kind: "loop", spec } });
       return;
     }
     const kernel = kernelOf(n)!;
@@ -126,7 +134,7 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       case "matmul": {
         const b = matmulCall(n.inputs[0]!, n.inputs[1]!, out, n.attrs as unknown as MatmulAttrs, "x0", "x1", "y0", `mm${kernels.length}`);
         b.statics?.forEach((init, name) => statics.set(name, init));
-        add({ title: "matmul", comment, loc: n.loc, ins: n.inputs, outs: n.outputs, body: b.text, inplace: [] });
+        add({ title: "matmul", comment, loc: n.loc, ins: n.inputs, outs: n.outputs, body: b.text, inplace: [], src: { kind: "matmul", node: n } });
         return;
       }
       case "region":
@@ -160,14 +168,14 @@ export function lowerGraph(g: Graph, names: ValueNames): Lowered {
       const kind = n.attrs["kind"];
       if (kind === "matmul") {
         const k = lowerMatmulFusion(n, local);
-        add({ title, comment, loc: n.loc, ins: n.inputs, outs: n.outputs, temps: k.temps, body: k.body, inplace: k.inplace });
+        add({ title, comment, loc: n.loc, ins: n.inputs, outs: n.outputs, temps: k.temps, body: k.body, inplace: k.inplace, src: { kind: "matmul-fused", region: body } });
         return;
       }
       const extra = absorbed.get(n) ?? [];
       const spec: BodySpec = { inputs: body.inputs, nodes: body.nodes, outputs: [...body.outputs, ...extra.map((e) => body.inputs[n.inputs.indexOf(e.source)]!)] };
       const b = emitLoopBody(spec, bodyNames(body.inputs.length, spec.outputs.length, local));
       b.statics.forEach((init, name) => statics.set(name, init));
-      add({ title, comment: [...comment, ...absorbedComment(extra)], loc: n.loc, ins: n.inputs, outs: [...n.outputs, ...extra.map((e) => e.out)], body: b.text, inplace: b.inplace });
+      add({ title, comment: [...comment, ...absorbedComment(extra)], loc: n.loc, ins: n.inputs, outs: [...n.outputs, ...extra.map((e) => e.out)], body: b.text, inplace: b.inplace, src: { kind: "loop", spec } });
     } catch (e) {
       if (!(e instanceof Unsupported)) throw e;
       notes.push(`fusion ${JSON.stringify(title)} (${namer.name(n.outputs[0]!)}) split into ${body.nodes.length} kernels: ${e.message}`);

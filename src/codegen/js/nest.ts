@@ -43,7 +43,7 @@ export class Nest {
   /** How many of the collapsed loops are outer (kept) loops; the rest reduce. */
   readonly outerLoops: number;
   /** For each registered access: collapsed strides (one per loop). */
-  private readonly cstrides: number[][];
+  readonly cstrides: number[][];
   private readonly offsets: (number | string)[];
   private readonly arrays: string[];
   private readonly pre: Stmt[] = [];
