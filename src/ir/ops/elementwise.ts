@@ -133,7 +133,10 @@ const cmp = (name: string, js: string, tf: string, f: (a: number, b: number) => 
 const onnxDiv: OnnxRule<{}> = (e, [a, b], _a, c) => {
   if (c.out.dtype !== "i32") return e.node("Div", [a!, b!]);
   const d = (x: string) => e.node("Cast", [x], { to: { i: ONNX_TYPE.f64 } });
-  return e.node("Cast", [e.node("Floor", [e.node("Div", [d(a!), d(b!)])])], { to: { i: ONNX_TYPE.i32 } });
+  const q = e.node("Cast", [e.node("Floor", [e.node("Div", [d(a!), d(b!)])])], { to: { i: ONNX_TYPE.i32 } });
+  // x / 0 is 0 in graft's i32 arithmetic (the infinite quotient stored into an Int32Array); ORT's cast would give INT_MIN
+  const zero = e.constant("i32", [], [0]);
+  return e.node("Where", [e.node("Equal", [b!, zero]), zero, q]);
 };
 
 export const binaryOps = {
@@ -195,7 +198,9 @@ export const selectOps = {
     // (wrong values, and a heap overrun); every backend takes int32
     tfjs: ([c, a, b], _a, ctx) =>
       ctx.out.dtype === "bool" ? `tf.cast(tf.where(${c}, tf.cast(${a}, "int32"), tf.cast(${b}, "int32")), "bool")` : `tf.where(${c}, ${a}, ${b})`,
-    onnx: (e, ins) => e.node("Where", ins),
+    // ORT's CPU Where has no bool kernel: on bools, where(c, a, b) = (c and a) or (not c and b)
+    onnx: (e, [c, a, b], _a, ctx) =>
+      ctx.out.dtype === "bool" ? e.node("Or", [e.node("And", [c!, a!]), e.node("And", [e.node("Not", [c!]), b!])]) : e.node("Where", [c!, a!, b!]),
   }),
   // casts back on the way down; integer and bool sources get no gradient
   cast: defineOp<{ dtype: DType }>({
