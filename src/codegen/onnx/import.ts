@@ -1,7 +1,7 @@
 /** @file importONNX: an ONNX model (ops graft has) back into graft IR, so it can be differentiated and fine-tuned.
  *
- * Graph inputs become step inputs, except `state.<name>` inputs that have a `state.<name>.next`
- * output (graft's own naming): those become state, updated by an assign. Initializers and
+ * Graph inputs become step inputs, except state: the inputs graft's metadata lists, or
+ * `state.<name>` inputs with a `state.<name>.next` output (graft's naming), updated by an assign. Initializers and
  * Constant nodes become consts; shape-like operands (Reshape's shape, Slice's bounds, ...) must
  * be constants. int64 tensors are read as i32 (graft has no int64). Every unsupported op of the
  * model is reported at once.
@@ -85,12 +85,15 @@ export function importModel(bytes: Uint8Array, opts: ImportOptions = {}): Import
   const inits = new Map((g.initializer ?? []).map((t) => [t.name!, t]));
   const outNames = new Set((g.output ?? []).map((o) => o.name));
   const stateOf = new Map<string, Value>();
+  // graft's own models list their state (assigned or only read) in the metadata
+  const meta = (m.metadataProps ?? []).find((p) => p.key === "graft.state");
+  const listed = new Map<string, boolean>((meta ? (JSON.parse(meta.value) as { input: string; trainable: boolean }[]) : []).map((s) => [s.input, s.trainable]));
   const stateInit: (number[] | undefined)[] = [];
   for (const v of g.input ?? []) {
     if (inits.has(v.name)) continue;
     const type = { dtype: dtypeOf(v.type?.tensorType?.elemType, `input '${v.name}'`), shape: shapeOf(v, opts) };
-    const isState = v.name.startsWith("state.") && outNames.has(`${v.name}.next`);
-    const val = isState ? b.stateParam(type, v.name.slice("state.".length)) : b.input(type);
+    const isState = listed.has(v.name) || (v.name.startsWith("state.") && outNames.has(`${v.name}.next`));
+    const val = isState ? b.stateParam(type, v.name.slice("state.".length), listed.get(v.name) ?? true) : b.input(type);
     if (isState) stateOf.set(v.name, val), stateInit.push(undefined);
     env.set(v.name, val);
   }
