@@ -20,6 +20,15 @@ describe("graft export --onnx", () => {
     expect(m.graph.assigns.length).toBeGreaterThan(0);
   });
 
+  it("graft run and graft explain work on a script whose step runs on the onnx backend", async () => {
+    const run = await graft(["run", "test/onnx/fixtures/mlp-onnx.ts"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/step 2: loss 0\.\d+/);
+    const ex = await graft(["explain", "test/onnx/fixtures/mlp-onnx.ts", "--fn", "train_step"]);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain("(backend onnx)");
+  });
+
   it("needs --onnx, and names the functions when --fn is unknown", async () => {
     const r1 = await graft(["export", fixture("mlp.ts")]);
     expect(r1.code).toBe(2);
