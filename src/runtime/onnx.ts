@@ -91,7 +91,14 @@ export class OnnxExecutable implements Executable {
     this.session = new Session();
     const threads = resolveOrtThreads(opts["threads"]);
     try {
-      this.session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: "all", executionMode: "sequential" });
+      this.session.loadModel(bytes.buffer, bytes.byteOffset, bytes.byteLength, {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        graphOptimizationLevel: "all",
+        executionMode: "sequential",
+        // ORT's own log lines would reach the user's stderr unwrapped; its failures come back as GraftErrors instead
+        logSeverityLevel: 4,
+      });
     } catch (e) {
       throw explainOrtError(e, lowered, `loading the model of ${g.name}`);
     }
