@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { importONNX } from "../../src/index.js";
 import { interpret, nd } from "../../src/ir/index.js";
 import { encodeModel, type ModelMsg } from "../../src/codegen/onnx/index.js";
+import type { AttrMsg } from "../../src/codegen/onnx/proto.js";
 import { rawBytes, valueInfo } from "../../src/codegen/onnx/lower.js";
 import { loadOrt } from "../../src/runtime/onnx.js";
 import { expectClose, rng } from "../codegen-js/harness.js";
@@ -18,7 +19,7 @@ const flt = (name: string, v: number) => ({ name, type: 1, f: v });
 
 /** x[2,3,4] -> Reshape(-1 keeps batch) -> Gemm(transB, alpha, C) -> Relu -> Softmax -> outputs: probs, mean (keepdims default), argmax, a Constant-shifted slice. */
 function foreignModel(): ModelMsg {
-  const node = (opType: string, input: string[], output: string[], attribute: object[] = []) => ({ opType, input, output, name: output[0], attribute });
+  const node = (opType: string, input: string[], output: string[], attribute: AttrMsg[] = []) => ({ opType, input, output, name: output[0], attribute });
   return {
     irVersion: 8,
     opsetImport: [{ domain: "", version: 17 }],
