@@ -108,6 +108,20 @@ describe("training steps on the onnx backend equal the js backend", () => {
     expect(meanLoss.result().item()).toBeGreaterThan(after[1]!);
   });
 
+  it("results are finished tensors: dataSync() and await data() agree, calls run in order, threads are validated", async () => {
+    const acc = variable(tensor([0]), { name: "acc" });
+    const add = fn((x: Tensor) => {
+      acc.assign(acc.add(x));
+      return acc.value.mul(2);
+    }, { backend: "onnx", threads: 1 });
+    const outs = [1, 2, 3].map((k) => add(tensor([k])));
+    expect(outs.map((t) => t.dataSync()[0])).toEqual([2, 6, 12]);
+    expect(await Promise.all(outs.map(async (t) => (await t.data())[0]))).toEqual([2, 6, 12]);
+    expect(acc.dataSync()[0]).toBe(6);
+    const bad = fn((x: Tensor) => x.add(1), { backend: "onnx", threads: 0 });
+    expect(() => bad(tensor([1]))).toThrow(/onnx backend: threads must be an integer from 1 to 256 or "auto", got 0/);
+  });
+
   afterAll(() => {
     expect(exported.length).toBe(5);
     expect(checkModels(exported)).toEqual([]);
