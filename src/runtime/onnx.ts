@@ -12,8 +12,7 @@
  * new one and the old one becomes the next step's output. Steady state allocates only the small
  * step outputs ORT returns.
  */
-import { availableParallelism } from "node:os";
-import { createRequire } from "node:module";
+import { envVar, isMissing, MissingDependencyError, needNode, nodeBuiltin } from "../ir/platform.js";
 import { GraftError, Graph, NaNError, OPS, UsageError, interpret, shapeStr, sizeOf, type DType, type NDArray, type Node, type Storage, type Value } from "../ir/index.js";
 import { describeModel, encodeModel, lowerGraph, type LoweredOnnx } from "../codegen/onnx/index.js";
 import { nodeCounts, registerBackend, type Backend, type BackendOptions, type Executable, type StateCell } from "./backend.js";
@@ -37,16 +36,17 @@ let ort: Ort | undefined;
 /** onnxruntime-node, loaded on first use; a GraftError naming the package when it is missing. */
 export function loadOrt(): Ort {
   if (ort) return ort;
-  const req = createRequire(import.meta.url);
+  // ONNX Runtime for Node is a native addon: there is no browser build of this backend
+  const req = needNode("node:module", "the onnx backend (onnxruntime-node)").createRequire(import.meta.url);
   try {
     const common = req("onnxruntime-node") as { Tensor: Ort["Tensor"] };
     const b = req("onnxruntime-node/dist/binding.js") as { binding: { InferenceSession: Ort["Session"] }; initOrt(): void };
     b.initOrt();
     ort = { Tensor: common.Tensor, Session: b.binding.InferenceSession };
   } catch (e) {
-    throw new UsageError(
-      `the onnx backend needs onnxruntime-node (npm i onnxruntime-node, with \`onnxruntime-node-install=skip\` in .npmrc to skip its CUDA download): ${String(e).split("\n")[0]}`,
-    );
+    // its install script would download CUDA binaries: `onnxruntime-node-install=skip` in .npmrc keeps the bundled CPU library only
+    if (isMissing(e, "onnxruntime-node")) throw new MissingDependencyError("onnxruntime-node", "the onnx backend", e);
+    throw new UsageError(`the onnx backend could not load onnxruntime-node's native session: ${String(e).split("\n")[0]}`);
   }
   return ort;
 }
@@ -193,9 +193,10 @@ export class OnnxExecutable implements Executable {
 
 /** intraOpNumThreads: the `threads` option, else GRAFT_THREADS, else the machine's cores. */
 export function resolveOrtThreads(opt: unknown): number {
-  const env = process.env["GRAFT_THREADS"];
-  const v: unknown = opt ?? (env === undefined || env === "" || env === "auto" ? availableParallelism() : /^\d+$/.test(env) ? Number(env) : env);
-  if (v === "auto") return availableParallelism();
+  const env = envVar("GRAFT_THREADS");
+  const cores = nodeBuiltin("node:os")?.availableParallelism() ?? 1;
+  const v: unknown = opt ?? (env === undefined || env === "" || env === "auto" ? cores : /^\d+$/.test(env) ? Number(env) : env);
+  if (v === "auto") return cores;
   if (typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= 256) return v;
   throw new UsageError(`onnx backend: threads must be an integer from 1 to 256 or "auto", got ${JSON.stringify(v)}`);
 }

@@ -1,6 +1,6 @@
 /** @file ModelProto <-> bytes with protobufjs (an optional peer dependency, loaded on first use). */
-import { createRequire } from "node:module";
-import { GraftError } from "../../ir/index.js";
+import { GraftError, UsageError } from "../../ir/index.js";
+import { isMissing, MissingDependencyError, nodeBuiltin } from "../../ir/platform.js";
 import { ONNX_SCHEMA } from "./schema.js";
 
 /** The plain-object form of the messages in schema.ts (camelCase fields). */
@@ -31,10 +31,13 @@ let modelType: ProtoType | undefined;
 function load(): ProtoType {
   if (modelType) return modelType;
   let pb: { Root: { fromJSON(j: unknown): { lookupType(n: string): ProtoType } } };
+  const req = nodeBuiltin("node:module")?.createRequire(import.meta.url);
+  if (!req) throw new UsageError("ONNX export and import need protobufjs, loaded with Node's require (this environment has none)");
   try {
-    pb = createRequire(import.meta.url)("protobufjs/light.js");
+    pb = req("protobufjs/light.js");
   } catch (e) {
-    throw new GraftError(`ONNX export and import need the protobufjs package (npm i protobufjs): ${String(e).split("\n")[0]}`, "usage");
+    if (isMissing(e, "protobufjs")) throw new MissingDependencyError("protobufjs", "ONNX export and import", e);
+    throw new UsageError(`ONNX export and import could not load protobufjs: ${String(e).split("\n")[0]}`);
   }
   return (modelType = pb.Root.fromJSON(ONNX_SCHEMA).lookupType("onnx.ModelProto"));
 }
