@@ -21,6 +21,7 @@ import type { ExtraSection } from "./report.js";
 import type { Instance, WorkloadResult } from "./harness.js";
 import type { Peaks } from "./peaks.js";
 import { goalsSection } from "./graft-goals.js";
+import { onnxSection } from "./graft-onnx.js";
 import { median } from "./harness.js";
 import { MLP_FULL, MLP_TINY } from "./data.js";
 import { type MlpCase, mlpCase, mlpPeers } from "./peers/mlp.js";
@@ -321,7 +322,7 @@ export interface SectionOptions {
   peaks?: Peaks;
 }
 
-/** The sections run.ts appends to the report: the issue targets, W5 compile phases, W6 memory. */
+/** The sections run.ts appends to the report: the issue targets, W5 compile phases, W6 memory, ONNX Runtime's overhead and profile. */
 export async function graftSections(opts: SectionOptions): Promise<ExtraSection[]> {
   const want = (id: string) => !opts.only || opts.only.length === 0 || opts.only.includes(id);
   const c = mlpCase(opts.mode === "tiny" ? MLP_TINY : MLP_FULL);
@@ -329,5 +330,6 @@ export async function graftSections(opts: SectionOptions): Promise<ExtraSection[
   if (opts.results && opts.peaks && opts.results.length > 0) out.push(goalsSection(opts.results, opts.peaks));
   if (want("W5")) out.push(await phasesSection(c, opts.mode === "full" ? 9 : opts.mode === "quick" ? 5 : 1, opts.log));
   if (want("W6")) out.push(await memorySection(c, opts.mode, opts.log));
+  if (want("ONNX")) out.push(await onnxSection(c, opts.mode, opts.log));
   return out;
 }

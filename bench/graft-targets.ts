@@ -1,4 +1,5 @@
-/** @file Where a graft contender runs: the js backend, or the tfjs backend on cpu or wasm; inputs and run wrappers per target. */
+/** @file Where a graft contender runs: the js backend, the tfjs backend on cpu or wasm, or ONNX Runtime (onnx); inputs and run wrappers per target. */
+import { availableParallelism } from "node:os";
 import { initTfjs, tensor, type FnOptions, type Tensor, type Variable } from "../src/index.js";
 import { backendNames } from "../src/runtime/index.js";
 import { resolveThreads } from "../src/runtime/js.js";
@@ -6,14 +7,14 @@ import { resolveWasmThreads } from "../src/runtime/wasm-threads.js";
 import { releaseTfjs } from "../src/runtime/tfjs-state.js";
 import { noDataMoves, tf, useBackend } from "./peers/tfjs-env.js";
 
-export type TargetId = "js" | "tfjs-cpu" | "tfjs-wasm" | "wasm";
+export type TargetId = "js" | "tfjs-cpu" | "tfjs-wasm" | "wasm" | "onnx";
 
 export interface Target {
   readonly id: TargetId;
   /** contender name: "graft js", "graft tfjs-cpu", "graft tfjs-wasm" */
   readonly name: string;
   /** what executes the math (picks the peak in the report): tfjs-cpu is scalar JS, tfjs-wasm wasm SIMD */
-  readonly engine: "js" | "wasm";
+  readonly engine: "js" | "wasm" | "native";
   /** the fn() options that select this target */
   readonly opts: FnOptions;
   readonly tfjs?: "cpu" | "wasm";
@@ -27,6 +28,8 @@ export const TARGETS: Readonly<Record<TargetId, Target>> = {
   "tfjs-wasm": { id: "tfjs-wasm", name: "graft tfjs-wasm", engine: "wasm", opts: { backend: "tfjs", tfjsBackend: "wasm" }, tfjs: "wasm", matmulThreads: 1 },
   // graft's own Wasm module (src/codegen/wasm); product rows split over its threads (default: the core count)
   wasm: { id: "wasm", name: "graft wasm", engine: "wasm", opts: { backend: "wasm" }, matmulThreads: resolveWasmThreads(undefined) },
+  // ONNX Runtime's native CPU kernels, its intra-op pool on every core (the backend's default)
+  onnx: { id: "onnx", name: "graft onnx", engine: "native", opts: { backend: "onnx" }, matmulThreads: availableParallelism() },
 };
 
 /**

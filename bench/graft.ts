@@ -15,7 +15,7 @@ import { graftSections } from "./graft-extra.js";
 
 export const baseline = "graft js";
 
-const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"], TARGETS.wasm];
+const ALL: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"], TARGETS.wasm, TARGETS.onnx];
 /** graft js with its matmuls kept on one thread (the default splits big ones over two where there are two cores); not at tiny sizes, where nothing splits. */
 const JS_1T: Target = { ...TARGETS.js, name: "graft js 1-thread", opts: { ...TARGETS.js.opts, threads: 1 }, matmulThreads: 1 };
 /** graft wasm pinned to one thread (`threads: 1`). */

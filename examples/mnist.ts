@@ -2,7 +2,7 @@
  * shuffle/batch, Adam, SparseCategoricalCrossentropy from logits, SparseCategoricalAccuracy, and the
  * whole training step (forward, loss, gradients, update, metric) compiled into one step with `fn`.
  *
- *   npx tsx examples/mnist.ts [--epochs 5] [--batch 128] [--backend js|tfjs|interp] [--log-every 20]
+ *   npx tsx examples/mnist.ts [--epochs 5] [--batch 128] [--backend js|tfjs|onnx|interp] [--log-every 20]
  */
 import { pathToFileURL } from "node:url";
 import { data, fn, gradients, initializers, layers, losses, metrics, optimizers, tensor, type Tensor } from "../src/index.js";

@@ -62,7 +62,7 @@ describe("bench smoke (tiny shapes)", () => {
       const graftNames = w.contenders.map((c) => c.name).filter((n) => n.startsWith("graft "));
       expect({ w: w.id, graftNames }).toEqual({
         w: w.id,
-        graftNames: w.id.startsWith("W4-trap") ? [] : ["graft js", "graft tfjs-cpu", "graft tfjs-wasm", "graft wasm"],
+        graftNames: w.id.startsWith("W4-trap") ? [] : ["graft js", "graft tfjs-cpu", "graft tfjs-wasm", "graft wasm", "graft onnx"],
       });
       for (const c of w.contenders.filter((c) => !injected.has(c.name))) {
         if (!hasJs && c.name === "graft js") {
@@ -90,7 +90,7 @@ describe("bench smoke (tiny shapes)", () => {
     const ok = w1.contenders.filter((c) => c.name.startsWith("graft ") && c.status === "ok");
     expect(ok.length).toBeGreaterThanOrEqual(2);
     for (const c of ok) expect(c.maxAbsDiff).toBeLessThanOrEqual(w1.tolerance);
-    expect(sections.map((s) => s.id)).toEqual(["Targets", "W5-phases", "W6"]);
+    expect(sections.map((s) => s.id)).toEqual(["Targets", "W5-phases", "W6", "ONNX"]);
     const [goals, phases, memory] = sections as [ExtraSection, ExtraSection, ExtraSection];
     expect(goals.rows.find((r) => r[1] === "graft tfjs-wasm vs tfjs wasm")?.[2]).toMatch(/^[\d.]+x (faster|slower)$/);
     const targets = ["graft js", "graft tfjs-cpu", "graft tfjs-wasm"].filter((n) => n !== "graft js" || backendNames().includes("js"));

@@ -26,7 +26,7 @@ options:
 export const aotOptions = { out: "value", fn: "value", sig: "value", format: "value", "no-state": "flag" } as const;
 
 /** The record the options pick, with usage errors that list what exists. */
-function pick(records: readonly CompileRecord[], fnName: string | undefined, sig: string | undefined): CompileRecord {
+export function pick(records: readonly CompileRecord[], fnName: string | undefined, sig: string | undefined): CompileRecord {
   if (!records.length) throw new CliUsageError("the script compiled no functions (graft looks for steps compiled with fn() and called at least once)", "aot");
   const names = [...new Set(records.map((r) => r.fnName))];
   if (fnName === undefined && names.length > 1) throw new CliUsageError(`the script compiled several functions; pick one with --fn (${names.join(", ")})`, "aot");

@@ -7,6 +7,7 @@ import { dumpCommand, dumpHelp, dumpOptions } from "./dump.js";
 import { explainCommand, explainHelp, explainOptions } from "./explain.js";
 import { gradcheckCommand, gradcheckHelp, gradcheckOptions } from "./gradcheck.js";
 import { aotCommand, aotHelp, aotOptions } from "./aot.js";
+import { exportCommand, exportHelp, exportOptions } from "./export.js";
 
 const runHelp = `graft run — run a TypeScript (or JavaScript) script
 
@@ -30,6 +31,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   explain: { summary: "fusion decisions, memory plan and kernel statistics", help: explainHelp, options: explainOptions, run: explainCommand },
   gradcheck: { summary: "check the gradients of a script's compiled functions numerically", help: gradcheckHelp, options: gradcheckOptions, run: gradcheckCommand },
   aot: { summary: "write a compiled step as a standalone module (no compiler needed to run it)", help: aotHelp, options: aotOptions, run: aotCommand },
+  export: { summary: "write a compiled step as an ONNX model (--onnx FILE)", help: exportHelp, options: exportOptions, run: exportCommand },
 };
 
 export const mainHelp = `graft — tf.function for TypeScript: inspect and check compiled training steps

@@ -11,4 +11,5 @@ export { apply, type TensorLike } from "./apply.js";
 export { gradients } from "./autodiff.js";
 export { grad, valueAndGrad, type GradOptions } from "./autodiff-api.js";
 export { customGradient, type GradFunc, type CustomGradientFn } from "./autodiff-custom.js";
+export { exportONNX, importONNX, type ImportedModel } from "./onnx.js";
 export { checkGrads, type CheckGradsOptions, type CheckGradsResult } from "./checkgrads.js";

@@ -46,7 +46,7 @@ describe("graft --help", () => {
 
 describe("usage errors (exit 2, before the script runs)", () => {
   it.each([
-    [["frobnicate"], "unknown command 'frobnicate' (commands: run, dump, explain, gradcheck, aot)"],
+    [["frobnicate"], "unknown command 'frobnicate' (commands: run, dump, explain, gradcheck, aot, export)"],
     [["dump"], "missing the script to run"],
     [["dump", "no/such/script.ts"], "no such file: no/such/script.ts"],
     [["run", "test/cli"], "not a file: test/cli"],

@@ -44,6 +44,7 @@ export const autodiffOps = {
     tfjs: () => {
       throw new UsageError("grad: a gradient marker must be expanded by the grad pass before codegen");
     },
+    onnx: { none: "gradient markers are expanded by the grad pass before any backend sees the graph" },
   }),
   custom_grad: defineOp<{ n: number }>({
     kind: "barrier",
@@ -72,5 +73,6 @@ export const autodiffOps = {
     },
     js: { expr: (args, a) => args[a.n]! },
     tfjs: (args, a) => `${args[a.n]}`,
+    onnx: (e, ins, a) => e.node("Identity", [ins[a.n]!]),
   }),
 } as const;

@@ -12,5 +12,6 @@ export const barrierOps = {
     vjp: { zero: "stop_gradient blocks gradients by definition" },
     js: { expr: ([x]) => x! },
     tfjs: ([x]) => `${x}`,
+    onnx: (e, ins) => e.node("Identity", ins),
   }),
 } as const;

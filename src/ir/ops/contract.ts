@@ -72,5 +72,14 @@ export const contractOps = {
     },
     js: { kernel: "matmul" },
     tfjs: ([a, b], t) => `tf.matMul(${a}, ${b}, ${t.transposeA}, ${t.transposeB})`,
+    // 2-D floats: Gemm takes the transpose flags itself; otherwise transpose the last two axes, then MatMul
+    onnx: (e, [a, b], t, ctx) => {
+      const [ta, tb] = ctx.ins;
+      if (ta!.shape.length === 2 && tb!.shape.length === 2 && ctx.out.dtype !== "i32") {
+        return e.node("Gemm", [a!, b!], { transA: { i: t.transposeA ? 1 : 0 }, transB: { i: t.transposeB ? 1 : 0 } });
+      }
+      const lastTwo = (x: string, r: number) => e.node("Transpose", [x], { perm: { ints: [...Array(r - 2).keys(), r - 1, r - 2] } });
+      return e.node("MatMul", [t.transposeA ? lastTwo(a!, ta!.shape.length) : a!, t.transposeB ? lastTwo(b!, tb!.shape.length) : b!]);
+    },
   }),
 } as const;

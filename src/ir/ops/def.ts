@@ -68,6 +68,38 @@ export interface TfjsLowerCtx extends LowerCtx {
 /** Returns a JS expression calling TensorFlow.js (`tf.*`) on the input expressions. */
 export type TfjsLowering<A> = (args: readonly string[], attrs: A, ctx: TfjsLowerCtx) => string;
 
+/**
+ * ONNX: a lowering describes nodes abstractly (op type, inputs, attributes, extra initializers)
+ * through this emitter; src/codegen/onnx turns them into protobuf. Values are named by strings.
+ */
+export type OnnxAttr =
+  | { readonly i: number }
+  | { readonly ints: readonly number[] }
+  | { readonly f: number }
+  | { readonly s: string };
+/** Element types a lowering may make constants of: graft's, plus i64 (ONNX shapes and axes). */
+export type OnnxDType = DType | "i64";
+export interface OnnxEmitter {
+  /** Adds a node of the default ONNX domain; returns its (first) output's name. */
+  node(op: string, inputs: readonly string[], attrs?: Readonly<Record<string, OnnxAttr>>): string;
+  /** An extra initializer (a constant tensor); returns its name. */
+  constant(dtype: OnnxDType, shape: readonly number[], values: ArrayLike<number>): string;
+  /** An i64 vector initializer (shapes, axes, slice bounds). */
+  ints(values: readonly number[]): string;
+  /**
+   * The op's value is computed on the host and fed in as a graph input (random bits: ONNX opset
+   * 17 has no bitwise xor to run Threefry in the graph, so the exact bits come from graft's own).
+   */
+  hostInput(): string;
+}
+/** What an ONNX lowering sees: the emitter, the input names, attributes and types; returns the output name. */
+export type OnnxRule<A> = (e: OnnxEmitter, ins: readonly string[], attrs: A, ctx: LowerCtx) => string;
+/** No ONNX form; the reason is shown when a graph with the op is exported. */
+export interface NoOnnx {
+  readonly none: string;
+}
+export type OnnxLowering<A> = OnnxRule<A> | NoOnnx;
+
 export interface OpDef<A = {}> {
   readonly kind: OpKind;
   readonly arity: number | "variadic";
@@ -81,6 +113,8 @@ export interface OpDef<A = {}> {
   readonly vjp: VjpRule<A> | ZeroGrad | NoGrad;
   readonly js: JsLowering<A>;
   readonly tfjs: TfjsLowering<A>;
+  /** How the op is written in ONNX (opset 17), or why it cannot be. */
+  readonly onnx: OnnxLowering<A>;
   /** Algebraic facts passes may use. */
   readonly flags?: {
     readonly commutative?: boolean;

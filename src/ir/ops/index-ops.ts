@@ -38,6 +38,7 @@ export const indexOps = {
     vjp: ({ b, x: [x, idx], dy, attrs }) => [b.emit("scatter_add", [dy, idx!], { axis: attrs.axis, size: x!.shape[attrs.axis]! }), null],
     js: { kernel: "gather" },
     tfjs: ([x, i], a) => `tf.gather(${x}, ${i}, ${a.axis})`,
+    onnx: (e, [x, i], a) => e.node("Gather", [x!, i!], { axis: { i: a.axis } }),
   }),
   // out[..., idx[j], ...] += updates[..., j, ...]; d scatter_add = gather of the cotangent
   scatter_add: defineOp<{ axis: number; size: number }>({
@@ -71,5 +72,17 @@ export const indexOps = {
     js: { kernel: "scatter_add" },
     // tf has no scatter-add along an axis; the tfjs runtime helper builds it from scatterND
     tfjs: ([u, i], a) => `rt.scatterAdd(${u}, ${i}, ${a.axis}, ${a.size})`,
+    // ScatterND with reduction "add" scatters along leading axes: view updates as [pre, m, post],
+    // move the m index rows first, scatter into zeros [size, pre, post], and move the axis back
+    onnx: (e, [u, i], a, ctx) => {
+      const s = ctx.ins[0]!.shape;
+      const r = ctx.ins[1]!.shape.length;
+      const pre = sizeOf(s.slice(0, a.axis)), m = sizeOf(ctx.ins[1]!.shape), post = sizeOf(s.slice(a.axis + r));
+      const rows = e.node("Transpose", [e.node("Reshape", [u!, e.ints([pre, m, post])])], { perm: { ints: [1, 0, 2] } });
+      const idx = e.node("Reshape", [e.node("Cast", [i!], { to: { i: 7 } }), e.ints([m, 1])]);
+      const zeros = e.node("Expand", [e.constant(ctx.out.dtype, [], [0]), e.ints([a.size, pre, post])]);
+      const summed = e.node("ScatterND", [zeros, idx, rows], { reduction: { s: "add" } });
+      return e.node("Reshape", [e.node("Transpose", [summed], { perm: { ints: [1, 0, 2] } }), e.ints(ctx.out.shape)]);
+    },
   }),
 } as const;

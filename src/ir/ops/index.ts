@@ -33,5 +33,5 @@ export const isOpName = (s: string): s is OpName => Object.prototype.hasOwnPrope
 /** The def for a name, with attrs typed as a plain record (for code generic over ops). */
 export const opDef = (name: OpName): OpDef<Record<string, never>> => OPS[name] as unknown as OpDef<Record<string, never>>;
 
-export type { OpDef, OpKind, GradCtx, VjpRule, JsLowering, TfjsLowering, LowerCtx, TfjsLowerCtx, AttrType, JsKernel } from "./def.js";
+export type { OpDef, OpKind, GradCtx, VjpRule, JsLowering, TfjsLowering, LowerCtx, TfjsLowerCtx, AttrType, JsKernel, OnnxAttr, OnnxDType, OnnxEmitter, OnnxRule, OnnxLowering, NoOnnx } from "./def.js";
 export type { OpName, AttrsOf, OpAttrs, ReduceAttrs, MatmulAttrs, ConstAttrs, RandomAttrs } from "./names.js";

@@ -40,6 +40,7 @@ export const movementOps = {
     vjp: ({ b, x: [x], dy }) => [b.emit("reshape", [dy], { shape: [...x!.shape] })],
     js: { kernel: "reshape" },
     tfjs: ([x], a) => `tf.reshape(${x}, ${JSON.stringify(a.shape)})`,
+    onnx: (e, [x], a) => e.node("Reshape", [x!, e.ints(a.shape)]),
   }),
   // d transpose = transpose by the inverse permutation
   transpose: defineOp<{ perm: readonly number[] }>({
@@ -67,6 +68,7 @@ export const movementOps = {
     },
     js: { kernel: "transpose" },
     tfjs: ([x], a) => `tf.transpose(${x}, ${JSON.stringify(a.perm)})`,
+    onnx: (e, [x], a) => e.node("Transpose", [x!], { perm: { ints: a.perm } }),
   }),
   // d broadcast_to = sum over the broadcast axes
   broadcast_to: defineOp<{ shape: readonly number[] }>({
@@ -86,6 +88,7 @@ export const movementOps = {
     vjp: ({ b, x: [x], dy }) => [sumToShape(b, dy, x!.shape)],
     js: { kernel: "broadcast_to" },
     tfjs: ([x], a, ctx) => ctx.broadcast?.(x!, ctx.out.dtype, a.shape) ?? `tf.broadcastTo(${x}, ${JSON.stringify(a.shape)})`,
+    onnx: (e, [x], a) => e.node("Expand", [x!, e.ints(a.shape)]),
   }),
   // d slice = pad the cotangent with zeros back to the input's shape
   slice: defineOp<{ begin: readonly number[]; size: readonly number[] }>({
@@ -111,6 +114,7 @@ export const movementOps = {
     ],
     js: { kernel: "slice" },
     tfjs: ([x], a) => `tf.slice(${x}, ${JSON.stringify(a.begin)}, ${JSON.stringify(a.size)})`,
+    onnx: (e, [x], a) => e.node("Slice", [x!, e.ints(a.begin), e.ints(a.begin.map((b, i) => b + a.size[i]!)), e.ints([...a.begin.keys()])]),
   }),
   // d pad = slice the padded region away
   pad: defineOp<{ before: readonly number[]; after: readonly number[] }>({
@@ -134,6 +138,8 @@ export const movementOps = {
     vjp: ({ b, x: [x], dy, attrs }) => [b.emit("slice", [dy], { begin: [...attrs.before], size: [...x!.shape] })],
     js: { kernel: "pad" },
     tfjs: ([x], a) => `tf.pad(${x}, ${JSON.stringify(a.before.map((p, i) => [p, a.after[i]]))})`,
+    // ONNX pads are [begin_0, ..., begin_n, end_0, ..., end_n]; constant mode pads with zeros
+    onnx: (e, [x], a) => e.node("Pad", [x!, e.ints([...a.before, ...a.after])]),
   }),
   // d concat = the matching slice of the cotangent for each input
   concat: defineOp<{ axis: number }>({
@@ -179,5 +185,6 @@ export const movementOps = {
     },
     js: { kernel: "concat" },
     tfjs: (xs, a) => `tf.concat([${xs.join(", ")}], ${a.axis})`,
+    onnx: (e, xs, a) => e.node("Concat", xs, { axis: { i: a.axis } }),
   }),
 } as const;

@@ -3,7 +3,7 @@ import { DTypeError, ShapeError } from "../errors.js";
 import { normAxes, normAxis, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { nd, type NDArray } from "../ndarray.js";
 import type { TensorType, Value } from "../graph.js";
-import { defineOp, type GradCtx, type OpDef, type VjpRule } from "./def.js";
+import { defineOp, type GradCtx, type OnnxRule, type OpDef, type VjpRule } from "./def.js";
 import { expandReduced, keptShape } from "./helpers.js";
 import type { ReduceAttrs } from "./names.js";
 
@@ -57,7 +57,16 @@ interface ReduceSpec {
   readonly vjp: VjpRule<ReduceAttrs>;
   /** Integer inputs are refused (mean: an i32 result would silently truncate; tfjs returns float32). */
   readonly floatOnly?: boolean;
+  /** The ONNX Reduce* op (opset 17: ReduceSum takes its axes as an input, the others as an attribute). */
+  readonly onnx: string;
 }
+
+/** An empty axis list reduces nothing in graft; in ONNX it would reduce everything. */
+const onnxReduce = (op: string): OnnxRule<ReduceAttrs> => (e, [x], a) => {
+  if (!a.axes.length) return e.node("Identity", [x!]);
+  const keepdims = { i: a.keepDims ? 1 : 0 };
+  return op === "ReduceSum" ? e.node(op, [x!, e.ints(a.axes)], { keepdims }) : e.node(op, [x!], { axes: { ints: a.axes }, keepdims });
+};
 
 function reduction(s: ReduceSpec): OpDef<ReduceAttrs> {
   return defineOp<ReduceAttrs>({
@@ -75,6 +84,7 @@ function reduction(s: ReduceSpec): OpDef<ReduceAttrs> {
     vjp: s.vjp,
     js: { reduce: s.js },
     tfjs: ([x], a) => `tf.${s.tf}(${x}, ${JSON.stringify(a.axes)}, ${a.keepDims})`,
+    onnx: onnxReduce(s.onnx),
   });
 }
 
@@ -109,19 +119,19 @@ const prodVjp = ({ b, x: [x], dy, attrs }: GradCtx<ReduceAttrs>) => {
 export const reduceOps = {
   // d sum = dy broadcast back over the reduced axes
   sum: reduction({
-    name: "sum", init: 0, f: (a, v) => a + v, js: { init: "0", combine: (a, x) => `${a} + ${x}` }, tf: "sum",
+    name: "sum", init: 0, f: (a, v) => a + v, js: { init: "0", combine: (a, x) => `${a} + ${x}` }, tf: "sum", onnx: "ReduceSum",
     vjp: ({ b, x: [x], dy, attrs }) => [expandReduced(b, dy, x!.shape, attrs.axes)],
   }),
   // d mean = dy / n broadcast back
   mean: reduction({
     name: "mean", floatOnly: true, init: 0, f: (a, v) => a + v, finish: (a, n) => a / n,
-    js: { init: "0", combine: (a, x) => `${a} + ${x}`, finish: (a, n) => `${a} / ${n}` }, tf: "mean",
+    js: { init: "0", combine: (a, x) => `${a} + ${x}`, finish: (a, n) => `${a} / ${n}` }, tf: "mean", onnx: "ReduceMean",
     vjp: ({ b, x: [x], dy, attrs }) => [b.o.div(expandReduced(b, dy, x!.shape, attrs.axes), sizeOf(attrs.axes.map((i) => x!.shape[i]!)))],
   }),
-  max: reduction({ name: "max", init: -Infinity, f: (a, v) => (v > a || Number.isNaN(v) ? v : a), js: { init: "-Infinity", combine: (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})` }, tf: "max", vjp: extremumVjp }),
-  min: reduction({ name: "min", init: Infinity, f: (a, v) => (v < a || Number.isNaN(v) ? v : a), js: { init: "Infinity", combine: (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})` }, tf: "min", vjp: extremumVjp }),
+  max: reduction({ name: "max", init: -Infinity, f: (a, v) => (v > a || Number.isNaN(v) ? v : a), js: { init: "-Infinity", combine: (a, x) => `(${x} > ${a} || ${x} !== ${x} ? ${x} : ${a})` }, tf: "max", onnx: "ReduceMax", vjp: extremumVjp }),
+  min: reduction({ name: "min", init: Infinity, f: (a, v) => (v < a || Number.isNaN(v) ? v : a), js: { init: "Infinity", combine: (a, x) => `(${x} < ${a} || ${x} !== ${x} ? ${x} : ${a})` }, tf: "min", onnx: "ReduceMin", vjp: extremumVjp }),
   prod: reduction({
-    name: "prod", init: 1, f: (a, v) => a * v, js: { init: "1", combine: (a, x) => `${a} * ${x}` }, tf: "prod",
+    name: "prod", init: 1, f: (a, v) => a * v, js: { init: "1", combine: (a, x) => `${a} * ${x}` }, tf: "prod", onnx: "ReduceProd",
     vjp: prodVjp,
   }),
   argmax: defineOp<{ axis: number }>({
@@ -148,5 +158,7 @@ export const reduceOps = {
     vjp: { zero: "argmax returns integer indices" },
     js: { kernel: "argmax" },
     tfjs: ([x], a) => `tf.argMax(${x}, ${a.axis})`,
+    // ONNX ArgMax gives int64 and, like graft, the first index among ties
+    onnx: (e, [x], a) => e.node("Cast", [e.node("ArgMax", [x!], { axis: { i: a.axis }, keepdims: { i: 0 } })], { to: { i: 6 } }),
   }),
 } as const;

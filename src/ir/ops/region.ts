@@ -62,5 +62,7 @@ export const regionOps = {
     tfjs: () => {
       throw new UsageError("fusion: the tfjs codegen lowers a region's body op by op");
     },
+    // ORT fuses on its own (and graft's kernels are loop nests, not ONNX nodes)
+    onnx: { none: "fused regions exist only in the fused stage; ONNX export and the onnx backend lower the optimized stage" },
   }),
 } as const;

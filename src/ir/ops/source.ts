@@ -40,6 +40,8 @@ function randomOp(name: string, fill: typeof fillUniform, tf: string) {
     js: { kernel: name as "random_uniform" | "random_normal" },
     // tfjs's own generators are not counter-based; the runtime helper reproduces graft's bits
     tfjs: ([key], a) => `rt.${tf}(${key}, ${JSON.stringify(a.shape)}, ${JSON.stringify(a.dtype)})`,
+    // the same Threefry bits as every backend, computed on the host from the key
+    onnx: (e) => e.hostInput(),
   });
 }
 
@@ -63,6 +65,9 @@ export const sourceOps = {
         ? `tf.fill(${JSON.stringify(a.shape)}, ${jsNum(a.value[0]!)}, ${dt})`
         : `tf.tensor([${a.value.map(jsNum).join(", ")}], ${JSON.stringify(a.shape)}, ${dt})`;
     },
+    // a splat of a non-scalar shape is a scalar initializer expanded in the graph
+    onnx: (e, _i, a) =>
+      a.value.length === 1 && a.shape.length > 0 ? e.node("Expand", [e.constant(a.dtype, [], a.value), e.ints(a.shape)]) : e.constant(a.dtype, a.shape, a.value),
   }),
   // iota: element value = its index along `axis`
   iota: defineOp<{ dtype: DType; shape: readonly number[]; axis: number }>({
@@ -83,6 +88,11 @@ export const sourceOps = {
     vjp: { zero: "iota has no inputs" },
     js: { kernel: "iota" },
     tfjs: (_i, a, ctx) => `rt.iota(${JSON.stringify(a.shape)}, ${a.axis}, ${JSON.stringify(ctx.out.dtype === "i32" ? "int32" : "float32")})`,
+    onnx: (e, _i, a) => {
+      const st = stridesOf(a.shape)[a.axis]!;
+      const n = a.shape[a.axis]!;
+      return e.constant(a.dtype, a.shape, Array.from({ length: sizeOf(a.shape) }, (_, i) => Math.floor(i / st) % n));
+    },
   }),
   random_uniform: randomOp("random_uniform", fillUniform, "randomUniform"),
   random_normal: randomOp("random_normal", fillNormal, "randomNormal"),
