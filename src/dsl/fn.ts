@@ -66,6 +66,27 @@ export interface CompiledFn<A extends unknown[], R> {
   readonly backend: string;
 }
 
+/** What tracing one signature gives: the traced graph, the variables its state params stand for, the output tree. */
+export interface TracedStep {
+  readonly graph: Graph;
+  readonly variables: readonly Variable[];
+  readonly outDef: TreeDef;
+}
+
+/** Traces `step` once for inputs typed like `arrays` (structure `def`): the "traced" stage, nothing lowered. */
+export function traceStep<A extends unknown[]>(name: string, step: (...args: A) => unknown, arrays: readonly NDArray[], def: TreeDef): TracedStep {
+  const trace = new Trace(name);
+  const symbolic = arrays.map((a) => trace.wrap(trace.builder.input({ dtype: a.dtype, shape: a.shape })));
+  const args = unflatten(def, symbolic) as A;
+  const result = withTrace(trace, () => step(...args));
+  const { leaves, def: outDef } = flatten(result);
+  const b = trace.builder;
+  b.loc = undefined;
+  b.output(...leaves.map((t) => trace.lift(t as Tensor)));
+  for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
+  return { graph: b.finish(), variables: [...trace.stateOf.keys()], outDef };
+}
+
 export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOptions = {}): CompiledFn<A, R> {
   if (typeof step !== "function") throw new UsageError(`fn: expected a step function, got ${step === null ? "null" : typeof step}`, userLoc());
   if (typeof opts !== "object" || opts === null) throw new UsageError(`fn: options must be an object, got ${opts === null ? "null" : typeof opts}`, userLoc());
@@ -103,24 +124,14 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
 
   const compile = (key: string, arrays: NDArray[], def: TreeDef): Compiled => {
     const t0 = performance.now();
-    const trace = new Trace(name);
-    const symbolic = arrays.map((a) => trace.wrap(trace.builder.input({ dtype: a.dtype, shape: a.shape })));
-    const args = unflatten(def, symbolic) as A;
-    const result = withTrace(trace, () => step(...args));
-    const { leaves, def: outDef } = flatten(result);
-    const b = trace.builder;
-    b.loc = undefined;
-    b.output(...leaves.map((t) => trace.lift(t as Tensor)));
-    for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
+    const { graph: traced, variables, outDef } = traceStep(name, step, arrays, def);
     const passLog = passRecorder(); // GRAFT_DUMP_PASSES=1: the graph after every pass, for the dump
-    const traced = b.finish();
     const t1 = performance.now();
     const stages = lowerStages(traced, { verify: envVar("GRAFT_VERIFY") === "1", dump: passLog.dump });
     const t2 = performance.now();
     const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
     const compileMs = { traced: t1 - t0, ...(loweringOf(stages.fused ?? stages.traced)?.ms ?? { lowering: t2 - t1 }), codegen: performance.now() - t2 };
     traces.push({ signature: key, reason: retraceReason(key) });
-    const variables = [...trace.stateOf.keys()];
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,

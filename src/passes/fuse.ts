@@ -47,16 +47,30 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
   const sorted = (s: Iterable<Node>) => [...s].sort((p, q) => order.get(p)! - order.get(q)!);
 
   /**
+   * A topological order of the kernel graph (units: groups, and nodes outside every group), kept
+   * valid across merges. It bounds the cycle check: a path into `to` only runs through units
+   * placed before `to`, so the walk stops at anything placed at or after it and never sees the
+   * rest of the graph. Starts as graph order (every unit a single node).
+   */
+  const pos = new Map<Node, number>(g.nodes.map((n, i) => [n, i]));
+  const unitOf = (n: Node): Iterable<Node> => groupOf.get(n) ?? [n];
+  const posOf = (s: Set<Node>): number => pos.get(s.values().next().value!)!;
+
+  /**
    * Would merging A and B make a cycle: a path from one to the other through something outside
    * both? The walk is over kernels, not nodes: a kernel runs after all of its inputs and before
    * every user of any of its outputs, so reaching one member of a kernel reaches all of them.
+   * Units placed after `to` cannot reach it, so they are not entered (the walk visits the same
+   * nodes in the same order as an unbounded one would before it finds a path, so `via` is the same).
    */
   const pathOutside = (from: Set<Node>, to: Set<Node>): Node | undefined => {
+    const limit = posOf(to);
+    if (posOf(from) > limit) return undefined;
     const seen = new Set<Node>();
     const stack: Node[] = [];
     const push = (u: Node | "out") => {
-      if (u === "out" || from.has(u) || seen.has(u)) return;
-      for (const m of groupOf.get(u) ?? [u]) if (!seen.has(m)) seen.add(m), stack.push(m);
+      if (u === "out" || from.has(u) || seen.has(u) || pos.get(u)! > limit) return;
+      for (const m of unitOf(u)) if (!seen.has(m)) seen.add(m), stack.push(m);
     };
     for (const n of from) for (const v of n.outputs) for (const u of env.users(v)) if (u === "out" || !to.has(u)) push(u);
     while (stack.length) {
@@ -69,6 +83,46 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
       }
     }
     return undefined;
+  };
+
+  /**
+   * Keeps `pos` topological when A and B (no path between them outside both) become one unit
+   * (Pearce and Kelly's reordering, on the window between them): with A first, the units in the
+   * window that reach B move to its front in their order, the merged unit follows, and the units
+   * A reaches move to its back. None is both (that would be a path outside), ancestors only move
+   * earlier and descendants only later, and units outside the window keep their places.
+   */
+  const reorder = (A: Set<Node>, B: Set<Node>, M: Set<Node>): void => {
+    const [lo, hi] = posOf(A) < posOf(B) ? [A, B] : [B, A];
+    const pLo = posOf(lo);
+    const pHi = posOf(hi);
+    const walk = (start: Set<Node>, next: (n: Node) => Iterable<Node>, inWindow: (p: number) => boolean): Set<Node>[] => {
+      const found = new Map<Node, Set<Node>>();
+      const stack = [...start];
+      while (stack.length) {
+        for (const u of next(stack.pop()!)) {
+          if (start.has(u) || M.has(u) || found.has(u) || !inWindow(pos.get(u)!)) continue;
+          const unit = new Set(unitOf(u));
+          for (const m of unit) found.set(m, unit), stack.push(m);
+        }
+      }
+      return [...new Set(found.values())].sort((p, q) => posOf(p) - posOf(q));
+    };
+    const users = function* (n: Node): Iterable<Node> {
+      for (const v of n.outputs) for (const u of env.users(v)) if (u !== "out") yield u;
+    };
+    const producers = function* (n: Node): Iterable<Node> {
+      for (const v of n.inputs) if (v.def) yield v.def;
+    };
+    const before = walk(hi, producers, (p) => p > pLo && p < pHi);
+    const after = walk(lo, users, (p) => p > pLo && p < pHi);
+    const slots = [pLo, pHi, ...before.map(posOf), ...after.map(posOf)].sort((p, q) => p - q);
+    const place = (unit: Iterable<Node>, p: number) => {
+      for (const m of unit) pos.set(m, p);
+    };
+    before.forEach((u, i) => place(u, slots[i]!));
+    place(M, slots[before.length]!);
+    after.forEach((u, i) => place(u, slots[slots.length - after.length + i]!));
   };
 
   const merges: string[] = [];
@@ -93,6 +147,7 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
         continue;
       }
       const M = new Set(merged);
+      reorder(A, B, M);
       for (const n of M) groupOf.set(n, M);
       refusals.delete(key);
       merges.push(`${c.how === "vertical" ? "fused" : "fused siblings"} ${key} -> ${verdict.shape.kind} kernel on ${typeStrOf(verdict.shape)}`);
@@ -100,8 +155,13 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
     }
   }
   // a refusal only matters if the two still ended up apart
+  const byKey = new Map<string, (typeof cands)[number]>();
+  for (const k of cands) {
+    const key = `${label(k.a)} + ${label(k.b)}`;
+    if (refusals.has(key) && !byKey.has(key)) byKey.set(key, k);
+  }
   const apart = [...refusals].filter(([key]) => {
-    const c = cands.find((k) => `${label(k.a)} + ${label(k.b)}` === key)!;
+    const c = byKey.get(key)!;
     return groupOf.get(c.a) !== groupOf.get(c.b);
   });
   const kernels: PlannedKernel[] = [];
@@ -153,17 +213,34 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   }
   // Kahn's algorithm over units, smallest first position first: deterministic and close to the original order
   const deps = new Map<Unit, Set<Unit>>(units.map((u) => [u, new Set()]));
-  for (const n of g.nodes) for (const v of n.inputs) if (v.def && unitOf.get(v.def) !== unitOf.get(n)) deps.get(unitOf.get(n)!)!.add(unitOf.get(v.def)!);
-  const placed = new Set<Unit>();
-  const schedule: Unit[] = [];
-  while (schedule.length < units.length) {
-    const next = units.find((u) => !placed.has(u) && [...deps.get(u)!].every((d) => placed.has(d)));
-    if (!next) {
-      const stuck = units.filter((u) => !placed.has(u)).map((u) => (u.node ? u.node.op : kernelName(u.kernel!.nodes)) + "<-" + [...deps.get(u)!].filter((d) => !placed.has(d)).map((d) => (d.node ? d.node.op : kernelName(d.kernel!.nodes))).join(","));
-      throw new Error(`fusion: the kernel graph has a cycle (a legality check missed it): ${stuck.join("; ")}`);
+  const dependents = new Map<Unit, Unit[]>(units.map((u) => [u, []]));
+  for (const n of g.nodes) {
+    for (const v of n.inputs) {
+      if (!v.def) continue;
+      const from = unitOf.get(v.def)!;
+      const to = unitOf.get(n)!;
+      if (from === to || deps.get(to)!.has(from)) continue;
+      deps.get(to)!.add(from);
+      dependents.get(from)!.push(to);
     }
-    placed.add(next);
+  }
+  const waiting = new Map<Unit, number>(units.map((u) => [u, deps.get(u)!.size]));
+  const ready = new MinHeap<Unit>((p, q) => p.first - q.first);
+  for (const u of units) if (waiting.get(u) === 0) ready.push(u);
+  const schedule: Unit[] = [];
+  while (ready.size > 0) {
+    const next = ready.pop();
     schedule.push(next);
+    for (const d of dependents.get(next)!) {
+      const w = waiting.get(d)! - 1;
+      waiting.set(d, w);
+      if (w === 0) ready.push(d);
+    }
+  }
+  if (schedule.length < units.length) {
+    const placed = new Set(schedule);
+    const stuck = units.filter((u) => !placed.has(u)).map((u) => (u.node ? u.node.op : kernelName(u.kernel!.nodes)) + "<-" + [...deps.get(u)!].filter((d) => !placed.has(d)).map((d) => (d.node ? d.node.op : kernelName(d.kernel!.nodes))).join(","));
+    throw new Error(`fusion: the kernel graph has a cycle (a legality check missed it): ${stuck.join("; ")}`);
   }
 
   const b = new Builder(g.name);
@@ -171,8 +248,10 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   const get = (v: Value): Value => map.get(v)!;
   for (const v of g.inputs) map.set(v, b.input(v.type));
   for (const s of g.state) map.set(s.value, b.stateParam(s.value.type, s.name, s.trainable));
-  const usedOutside = (k: PlannedKernel, v: Value): boolean =>
-    g.outputs.includes(v) || g.assigns.some((a) => a.value === v) || g.nodes.some((n) => kernelOf.get(n) !== k && n.inputs.includes(v));
+  // a value is used outside its kernel when a graph output, an assign or a node of another unit reads it
+  const readOutside = new Set<Value>([...g.outputs, ...g.assigns.map((a) => a.value)]);
+  for (const n of g.nodes) for (const v of n.inputs) if (!v.def || kernelOf.get(n) === undefined || kernelOf.get(n) !== kernelOf.get(v.def)) readOutside.add(v);
+  const usedOutside = (_k: PlannedKernel, v: Value): boolean => readOutside.has(v);
   for (const u of schedule) {
     if (u.node) {
       const n = u.node;
@@ -227,6 +306,44 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   b.output(...g.outputs.map(get));
   for (const a of g.assigns) b.assign(get(a.state), get(a.value));
   return eliminateDeadCode(b.finish());
+}
+
+/** A binary min-heap (Kahn's ready set): O(log n) push and pop. */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly less: (p: T, q: T) => number) {}
+  get size(): number {
+    return this.items.length;
+  }
+  push(x: T): void {
+    const a = this.items;
+    a.push(x);
+    for (let i = a.length - 1; i > 0; ) {
+      const p = (i - 1) >> 1;
+      if (this.less(a[i]!, a[p]!) >= 0) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): T {
+    const a = this.items;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 /** Bodies this pass built (a graph may arrive with hand-made regions, which it passes through as they are). */
