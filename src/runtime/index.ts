@@ -5,3 +5,4 @@ export { onCompile, reportCompile, compileWatched, passRecorder, type CompileRec
 export { writeDump, stemFor, encodeArray, decodeArray, DUMP_FORMAT, DUMP_VERSION, type DumpInfo, type EncodedArray } from "./dump.js";
 export { tfjsBackend, initTfjs, ready, loadTfjs, registerTfjs, type TfjsBackendName } from "./tfjs.js";
 export { jsBackend, JsExecutable, formatProfile, bestStage } from "./js.js";
+export { cacheSlot, cacheDir, CACHE_VERSION, type CacheCodec, type CacheOutcome, type CacheSlot } from "./cache.js";
