@@ -63,7 +63,7 @@ describe("bench smoke (tiny shapes)", () => {
       const graftNames = w.contenders.map((c) => c.name).filter((n) => n.startsWith("graft "));
       expect({ w: w.id, graftNames }).toEqual({
         w: w.id,
-        graftNames: w.id.startsWith("W4-trap") ? [] : ["graft js", "graft tfjs-cpu", "graft tfjs-wasm"],
+        graftNames: w.id.startsWith("W4-trap") ? [] : ["graft js", "graft tfjs-cpu", "graft tfjs-wasm", ...(w.id === "W5" ? ["graft js cached"] : [])],
       });
       for (const c of w.contenders.filter((c) => !injected.has(c.name))) {
         if (!hasJs && c.name === "graft js") {

@@ -46,7 +46,8 @@ const entryOf = (dir: string): string => {
   return path.join(dir, entries[0]!);
 };
 
-describe("persistent compile cache", () => {
+// each test starts several child processes (a tsx start and a compile each): generous under load
+describe("persistent compile cache", { timeout: 240_000 }, () => {
   // the same step compiled without any cache: the oracle for every cached run
   const fresh = child({ GRAFT_CACHE: "0" });
 
