@@ -4,12 +4,20 @@
  * `fusion` node (a lone op is a kernel of one), so the fused stage is: fusion nodes, plus the
  * few ops that are kernels of their own (gather, transpose copies, argmax, random), plus
  * constants and views. See src/ir/ops/region.ts for what a body may contain.
+ *
+ * Cost. Candidates are linear in the graph (producer-consumer edges, plus each reduction offered
+ * to the next SIBLING_WINDOW same-shape ones); building the fused graph is linear (Kahn with a
+ * heap, use sets). The cycle check is not: it is a reachability query, bounded by a topological
+ * order of the kernels kept across merges to the units placed between the pair. A value made
+ * in the forward pass and read by its own gradient op is such a pair with the rest of the
+ * network in between, so on a deep network the check is O(nodes x layers) (W7 in bench/RESULTS.md).
  */
 import { Builder, Namer, VerifyError, type Graph, type Node, type Value } from "../ir/index.js";
 import type { FusionKind } from "../ir/ops/region.js";
 import { eliminateDeadCode } from "./dce.js";
 import { candidates, kernelProblem, roleOf, shapeOf, type GroupShape, type LegalityEnv } from "./fuse-rules.js";
 import type { Pass, PassContext, PassOptions } from "./pass.js";
+import { MinHeap } from "./heap.js";
 
 /** One kernel of the plan. */
 export interface PlannedKernel {
@@ -306,44 +314,6 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   b.output(...g.outputs.map(get));
   for (const a of g.assigns) b.assign(get(a.state), get(a.value));
   return eliminateDeadCode(b.finish());
-}
-
-/** A binary min-heap (Kahn's ready set): O(log n) push and pop. */
-class MinHeap<T> {
-  private readonly items: T[] = [];
-  constructor(private readonly less: (p: T, q: T) => number) {}
-  get size(): number {
-    return this.items.length;
-  }
-  push(x: T): void {
-    const a = this.items;
-    a.push(x);
-    for (let i = a.length - 1; i > 0; ) {
-      const p = (i - 1) >> 1;
-      if (this.less(a[i]!, a[p]!) >= 0) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
-      i = p;
-    }
-  }
-  pop(): T {
-    const a = this.items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 /** Bodies this pass built (a graph may arrive with hand-made regions, which it passes through as they are). */
