@@ -7,10 +7,10 @@
  *
  * Cost. Candidates are linear in the graph (producer-consumer edges, plus each reduction offered
  * to the next SIBLING_WINDOW same-shape ones); building the fused graph is linear (Kahn with a
- * heap, use sets). The cycle check is not: it is a reachability query, bounded by a topological
- * order of the kernels kept across merges to the units placed between the pair. A value made
- * in the forward pass and read by its own gradient op is such a pair with the rest of the
- * network in between, so on a deep network the check is O(nodes x layers) (W7 in bench/RESULTS.md).
+ * heap, use sets). The cycle check is a reachability query, bounded by a topological order of
+ * the kernels kept across merges to the units placed between the pair, and searched from both
+ * ends at once. It is not linear in the worst case (a pair with many units between it and no
+ * path, searched to exhaustion on both sides); deep networks stay near linear (W7 in bench/).
  */
 import { Builder, Namer, VerifyError, type Graph, type Node, type Value } from "../ir/index.js";
 import type { FusionKind } from "../ir/ops/region.js";
@@ -68,12 +68,16 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
    * Would merging A and B make a cycle: a path from one to the other through something outside
    * both? The walk is over kernels, not nodes: a kernel runs after all of its inputs and before
    * every user of any of its outputs, so reaching one member of a kernel reaches all of them.
-   * Units placed after `to` cannot reach it, so they are not entered (the walk visits the same
-   * nodes in the same order as an unbounded one would before it finds a path, so `via` is the same).
+   * Only units placed strictly between the two can be on such a path. Two walks take turns, one
+   * forward from `from`, one backward from `to`; either running dry proves there is no path, so
+   * the cost is about twice the smaller side (a forward value read by its gradient op has a long
+   * forward side and a short backward one). The answer names a node outside both whose result
+   * `to` reads (the forward walk's last step, or where the backward walk's branch began).
    */
   const pathOutside = (from: Set<Node>, to: Set<Node>): Node | undefined => {
     const limit = posOf(to);
-    if (posOf(from) > limit) return undefined;
+    const floor = posOf(from);
+    if (floor > limit) return undefined;
     const seen = new Set<Node>();
     const stack: Node[] = [];
     const push = (u: Node | "out") => {
@@ -81,13 +85,27 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
       for (const m of unitOf(u)) if (!seen.has(m)) seen.add(m), stack.push(m);
     };
     for (const n of from) for (const v of n.outputs) for (const u of env.users(v)) if (u === "out" || !to.has(u)) push(u);
-    while (stack.length) {
+    // backward: producers of `to` outside both, each remembering which of them its branch began at
+    const origin = new Map<Node, Node>();
+    const back: Node[] = [];
+    const pushBack = (d: Node, o: Node) => {
+      if (to.has(d) || from.has(d) || origin.has(d) || pos.get(d)! < floor) return;
+      for (const m of unitOf(d)) if (!origin.has(m)) origin.set(m, o), back.push(m);
+    };
+    for (const n of to) for (const v of n.inputs) if (v.def) pushBack(v.def, v.def);
+    while (stack.length && back.length) {
       const n = stack.pop()!;
       for (const v of n.outputs) {
         for (const u of env.users(v)) {
           if (u !== "out" && to.has(u)) return n;
           push(u);
         }
+      }
+      const m = back.pop()!;
+      for (const v of m.inputs) {
+        if (!v.def) continue;
+        if (from.has(v.def)) return origin.get(m)!;
+        pushBack(v.def, origin.get(m)!);
       }
     }
     return undefined;
