@@ -28,6 +28,7 @@ import { type MlpCase, mlpCase, mlpPeers } from "./peers/mlp.js";
 import { tf } from "./peers/tfjs-env.js";
 import type { SizeMode } from "./workloads.js";
 import { graftMlp } from "./graft-mlp.js";
+import { measureScaling, scaleSection } from "./graft-scale.js";
 import { disposeInputs, input, prepare, releaseState, TARGETS, type Target } from "./graft-targets.js";
 
 const TARGET_LIST: Target[] = [TARGETS.js, TARGETS["tfjs-cpu"], TARGETS["tfjs-wasm"]];
@@ -322,7 +323,7 @@ export interface SectionOptions {
   peaks?: Peaks;
 }
 
-/** The sections run.ts appends to the report: the issue targets, W5 compile phases, W6 memory, ONNX Runtime's overhead and profile. */
+/** The sections run.ts appends to the report: the issue targets, W5 compile phases, W6 memory, ONNX Runtime's overhead and profile, W7 compile scaling. */
 export async function graftSections(opts: SectionOptions): Promise<ExtraSection[]> {
   const want = (id: string) => !opts.only || opts.only.length === 0 || opts.only.includes(id);
   const c = mlpCase(opts.mode === "tiny" ? MLP_TINY : MLP_FULL);
@@ -331,5 +332,6 @@ export async function graftSections(opts: SectionOptions): Promise<ExtraSection[
   if (want("W5")) out.push(await phasesSection(c, opts.mode === "full" ? 9 : opts.mode === "quick" ? 5 : 1, opts.log));
   if (want("W6")) out.push(await memorySection(c, opts.mode, opts.log));
   if (want("ONNX")) out.push(await onnxSection(c, opts.mode, opts.log));
+  if (want("W7")) out.push(scaleSection(measureScaling(opts.mode, opts.log)));
   return out;
 }

@@ -22,8 +22,9 @@ export interface Target {
   readonly matmulThreads: number;
 }
 
+/** Every compile in the bench is a real one: the persistent compile cache stays off (W5's "cached" contender turns it on). */
 export const TARGETS: Readonly<Record<TargetId, Target>> = {
-  js: { id: "js", name: "graft js", engine: "js", opts: { backend: "js" }, matmulThreads: resolveThreads(undefined) },
+  js: { id: "js", name: "graft js", engine: "js", opts: { backend: "js", cache: false }, matmulThreads: resolveThreads(undefined) },
   "tfjs-cpu": { id: "tfjs-cpu", name: "graft tfjs-cpu", engine: "js", opts: { backend: "tfjs", tfjsBackend: "cpu" }, tfjs: "cpu", matmulThreads: 1 },
   "tfjs-wasm": { id: "tfjs-wasm", name: "graft tfjs-wasm", engine: "wasm", opts: { backend: "tfjs", tfjsBackend: "wasm" }, tfjs: "wasm", matmulThreads: 1 },
   // graft's own Wasm module (src/codegen/wasm); product rows split over its threads (default: the core count)

@@ -4,6 +4,9 @@
  * phase breakdown and the W6 memory table in graft-extra.ts. Each contender runs on every graft
  * target that exists (js, tfjs-cpu, tfjs-wasm); one whose backend is missing is reported skipped.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { Contender, Instance } from "./harness.js";
 import type { ExtraContenders, PeerWorkload, SizeMode } from "./workloads.js";
 import type { MlpCase } from "./peers/mlp.js";
@@ -77,6 +80,21 @@ function compileContender(t: Target, c: MlpCase): Contender {
   };
 }
 
+/** W5 with the persistent compile cache warm (its own temp folder): trace + key + read + instantiate, nothing lowered. */
+function cachedCompileContender(t: Target, c: MlpCase): Contender {
+  const name = `${t.name} cached`;
+  return {
+    name,
+    engine: t.engine,
+    note: "as graft js, with fn's compile cache holding the entry (written by the first compile of setup, in a temp folder): a cache hit per run",
+    async setup(): Promise<Instance> {
+      const dir = mkdtempSync(path.join(os.tmpdir(), "graft-bench-cache-"));
+      const inst = await compileContender({ ...t, name, opts: { ...t.opts, cache: dir } }, c).setup();
+      return { ...inst, dispose: () => (inst.dispose?.(), rmSync(dir, { recursive: true, force: true })) };
+    },
+  };
+}
+
 export function contenders(mode: SizeMode): ExtraContenders {
   const oneThread = mode === "tiny" ? [] : [JS_1T, WASM_1T];
   return {
@@ -93,7 +111,7 @@ export function contenders(mode: SizeMode): ExtraContenders {
       // tfjs cpu at 1024 takes seconds per run: like the peer, only in the full run
       return [...ALL, ...oneThread].filter((t) => t.id !== "tfjs-cpu" || mode === "full" || mm.n < 1024).map((t) => matmulContender(t, mm));
     },
-    W5: (w) => (w.inputs.kind === "mlp" ? forAll(compileContender, w.inputs.mlp) : []),
+    W5: (w) => (w.inputs.kind === "mlp" ? [...forAll(compileContender, w.inputs.mlp), cachedCompileContender(TARGETS.js, w.inputs.mlp)] : []),
   };
 }
 

@@ -10,6 +10,7 @@ import { machineInfo, writeReport } from "../bench/report.js";
 import { buildWorkloads, type PeerWorkload } from "../bench/workloads.js";
 import { contenders as graftContenders, sections as graftSections } from "../bench/graft.js";
 import type { ExtraSection } from "../bench/report.js";
+import { fitExponent } from "../bench/graft-scale.js";
 import { backendNames } from "../src/runtime/index.js";
 
 /** Agrees in length with W3's tiny output (16 rows) but not in value: must be flagged. */
@@ -62,7 +63,7 @@ describe("bench smoke (tiny shapes)", () => {
       const graftNames = w.contenders.map((c) => c.name).filter((n) => n.startsWith("graft "));
       expect({ w: w.id, graftNames }).toEqual({
         w: w.id,
-        graftNames: w.id.startsWith("W4-trap") ? [] : ["graft js", "graft tfjs-cpu", "graft tfjs-wasm", "graft wasm", "graft onnx"],
+        graftNames: w.id.startsWith("W4-trap") ? [] : ["graft js", "graft tfjs-cpu", "graft tfjs-wasm", "graft wasm", "graft onnx", ...(w.id === "W5" ? ["graft js cached"] : [])],
       });
       for (const c of w.contenders.filter((c) => !injected.has(c.name))) {
         if (!hasJs && c.name === "graft js") {
@@ -84,13 +85,23 @@ describe("bench smoke (tiny shapes)", () => {
     }
   });
 
+  it("W7's exponent fit recovers a known power law", () => {
+    const xs = [150, 1000, 4000, 8000];
+    expect(fitExponent(xs, xs.map((x) => 3 * x ** 1.5))).toBeCloseTo(1.5, 10);
+    expect(fitExponent(xs, xs.map((x) => 0.2 * x))).toBeCloseTo(1, 10);
+  });
+
   it("graft's W1 step matches the peers' numbers, and the W5/W6 sections have a row per graft target", () => {
     const w1 = results.find((w) => w.id === "W1")!;
     expect(w1.reference).toBe("plain JS");
     const ok = w1.contenders.filter((c) => c.name.startsWith("graft ") && c.status === "ok");
     expect(ok.length).toBeGreaterThanOrEqual(2);
     for (const c of ok) expect(c.maxAbsDiff).toBeLessThanOrEqual(w1.tolerance);
-    expect(sections.map((s) => s.id)).toEqual(["Targets", "W5-phases", "W6", "ONNX"]);
+    expect(sections.map((s) => s.id)).toEqual(["Targets", "W5-phases", "W6", "ONNX", "W7"]);
+    // W7: one row per size, node counts near the targets and growing, a fitted exponent
+    const scale = sections[4]!.data as { rows: { nodes: { traced: number } }[]; exponent: number };
+    expect(scale.rows.map((r) => Math.round(r.nodes.traced / 100))).toEqual([1, 10]);
+    expect(Number.isFinite(scale.exponent)).toBe(true);
     const [goals, phases, memory] = sections as [ExtraSection, ExtraSection, ExtraSection];
     expect(goals.rows.find((r) => r[1] === "graft tfjs-wasm vs tfjs wasm")?.[2]).toMatch(/^[\d.]+x (faster|slower)$/);
     const targets = ["graft js", "graft tfjs-cpu", "graft tfjs-wasm"].filter((n) => n !== "graft js" || backendNames().includes("js"));

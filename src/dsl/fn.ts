@@ -3,7 +3,7 @@ import { print, UsageError, type Graph, type NDArray, type PrintOptions } from "
 import { envVar, needNode } from "../ir/platform.js";
 import { loweringOf, lowerStages, STAGES, type StageName, type Stages } from "../passes/pipeline.js";
 import { reportHtml, reportSvg } from "../runtime/report.js";
-import { defaultBackend, getBackend, passRecorder, reportCompile, type ExecStats, type Executable } from "../runtime/index.js";
+import { cacheSlot, compileWatched, defaultBackend, getBackend, passRecorder, reportCompile, type CacheOutcome, type ExecStats, type Executable } from "../runtime/index.js";
 import { Tensor } from "./tensor.js";
 import { currentTrace, isVariable, Trace, withTrace } from "./trace.js";
 import type { Variable } from "./variable.js";
@@ -24,6 +24,12 @@ export interface FnOptions {
   readonly checkNumerics?: boolean;
   /** "tfjs" (tfjs backend only): return tf.Tensors, which the caller disposes, instead of graft tensors. */
   readonly outputs?: "graft" | "tfjs";
+  /**
+   * The persistent compile cache (runtime/cache.ts): false turns it off for this fn, a string is
+   * the folder to use. Default: on (GRAFT_CACHE_DIR, else ~/.cache/graft; GRAFT_CACHE=0 turns it
+   * off; off under vitest and CI unless GRAFT_CACHE_DIR is set). Only the js backend is cached.
+   */
+  readonly cache?: boolean | string;
   /** Extra options for the backend (e.g. tfjsBackend). */
   readonly [key: string]: unknown;
 }
@@ -32,6 +38,8 @@ export interface FnOptions {
 export interface TraceRecord {
   readonly signature: string;
   readonly reason: string;
+  /** What the persistent compile cache did: "hit" (nothing lowered or generated), "stored", "rebuilt: why the entry was not used", "off". */
+  readonly cache: CacheOutcome;
 }
 
 interface Compiled {
@@ -64,6 +72,27 @@ export interface CompiledFn<A extends unknown[], R> {
   readonly traces: readonly TraceRecord[];
   readonly fnName: string;
   readonly backend: string;
+}
+
+/** What tracing one signature gives: the traced graph, the variables its state params stand for, the output tree. */
+export interface TracedStep {
+  readonly graph: Graph;
+  readonly variables: readonly Variable[];
+  readonly outDef: TreeDef;
+}
+
+/** Traces `step` once for inputs typed like `arrays` (structure `def`): the "traced" stage, nothing lowered. */
+export function traceStep<A extends unknown[]>(name: string, step: (...args: A) => unknown, arrays: readonly NDArray[], def: TreeDef): TracedStep {
+  const trace = new Trace(name);
+  const symbolic = arrays.map((a) => trace.wrap(trace.builder.input({ dtype: a.dtype, shape: a.shape })));
+  const args = unflatten(def, symbolic) as A;
+  const result = withTrace(trace, () => step(...args));
+  const { leaves, def: outDef } = flatten(result);
+  const b = trace.builder;
+  b.loc = undefined;
+  b.output(...leaves.map((t) => trace.lift(t as Tensor)));
+  for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
+  return { graph: b.finish(), variables: [...trace.stateOf.keys()], outDef };
 }
 
 export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOptions = {}): CompiledFn<A, R> {
@@ -103,24 +132,35 @@ export function fn<A extends unknown[], R>(step: (...args: A) => R, opts: FnOpti
 
   const compile = (key: string, arrays: NDArray[], def: TreeDef): Compiled => {
     const t0 = performance.now();
-    const trace = new Trace(name);
-    const symbolic = arrays.map((a) => trace.wrap(trace.builder.input({ dtype: a.dtype, shape: a.shape })));
-    const args = unflatten(def, symbolic) as A;
-    const result = withTrace(trace, () => step(...args));
-    const { leaves, def: outDef } = flatten(result);
-    const b = trace.builder;
-    b.loc = undefined;
-    b.output(...leaves.map((t) => trace.lift(t as Tensor)));
-    for (const [v, value] of trace.assigned) b.assign(trace.stateParam(v), value);
+    const { graph: traced, variables, outDef } = traceStep(name, step, arrays, def);
     const passLog = passRecorder(); // GRAFT_DUMP_PASSES=1: the graph after every pass, for the dump
-    const traced = b.finish();
+    const be = getBackend(backend);
+    const backendOpts = { ...opts, checkNumerics: !!opts.checkNumerics };
+    // dumps and the CLI want every pass's log and notes: they compile afresh
+    const slot = be.cacheCodec && !compileWatched() ? cacheSlot(traced, backend, backendOpts, opts.cache) : undefined;
+    const codec = slot && be.cacheCodec!(backendOpts);
+    const found = slot && codec ? slot.lookup(codec) : undefined;
+    let stages: Stages;
+    let exec: Executable;
+    let cacheNote: CacheOutcome = "off";
     const t1 = performance.now();
-    const stages = lowerStages(traced, { verify: envVar("GRAFT_VERIFY") === "1", dump: passLog.dump });
+    let codegenMs = 0;
+    if (found && "exec" in found) {
+      ({ stages, exec } = found);
+      cacheNote = "hit";
+    } else {
+      stages = lowerStages(traced, { verify: envVar("GRAFT_VERIFY") === "1", dump: passLog.dump });
+      const tl = performance.now();
+      exec = be.compile(stages, backendOpts);
+      codegenMs = performance.now() - tl;
+      if (slot && codec) {
+        const stored = slot.store(codec, stages, exec);
+        cacheNote = found && found.miss !== "no entry" && stored === "stored" ? `rebuilt: ${found.miss}` : stored;
+      }
+    }
     const t2 = performance.now();
-    const exec = getBackend(backend).compile(stages, { ...opts, checkNumerics: !!opts.checkNumerics });
-    const compileMs = { traced: t1 - t0, ...(loweringOf(stages.fused ?? stages.traced)?.ms ?? { lowering: t2 - t1 }), codegen: performance.now() - t2 };
-    traces.push({ signature: key, reason: retraceReason(key) });
-    const variables = [...trace.stateOf.keys()];
+    const compileMs = { traced: t1 - t0, ...(cacheNote === "hit" ? { cacheHit: t2 - t1 } : { ...(loweringOf(stages.fused ?? stages.traced)?.ms ?? { lowering: t2 - t1 - codegenMs }), codegen: codegenMs }) };
+    traces.push({ signature: key, reason: retraceReason(key), cache: cacheNote });
     // GRAFT_DUMP and the `graft` CLI learn what was compiled, for which inputs, and why (runtime/registry.ts)
     reportCompile({
       owner: traces, fnName: name, backend, sigIndex: traces.length - 1, signature: key, reason: traces.at(-1)!.reason,

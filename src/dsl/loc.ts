@@ -21,13 +21,14 @@ const FRAME = /\(?((?:file:\/\/)?[^\s()]+?):(\d+):\d+\)?$/;
 const isInternal = (file: string): boolean =>
   file.startsWith(SRC_ROOT) || file.startsWith("node:") || file.includes("/node_modules/") || file.startsWith("internal/");
 
-/** "examples/mnist.ts:42" for the innermost stack frame outside graft, or undefined. */
-export function userLoc(): string | undefined {
+/** The first frame outside graft among the innermost `depth` frames of the current stack. */
+function firstUserFrame(depth: number): string | undefined | null {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
+  Error.stackTraceLimit = depth;
   const stack = new Error().stack ?? "";
   Error.stackTraceLimit = limit;
-  for (const line of stack.split("\n").slice(1)) {
+  const lines = stack.split("\n").slice(1);
+  for (const line of lines) {
     const m = line.trim().match(FRAME);
     if (!m) continue;
     let file = m[1]!;
@@ -38,5 +39,16 @@ export function userLoc(): string | undefined {
     const rel = path.relative(dir, file);
     return `${rel.startsWith("..") ? file : rel}:${m[2]}`;
   }
-  return undefined;
+  // null: every captured frame was graft's own, a deeper look may find the user's
+  return lines.length >= depth ? null : undefined;
+}
+
+/**
+ * "examples/mnist.ts:42" for the innermost stack frame outside graft, or undefined. Stacks are
+ * captured shallow first (with source maps on, as under tsx, every captured frame is mapped,
+ * which made this the bulk of tracing time), then to 40 frames when all shallow ones are graft's.
+ */
+export function userLoc(): string | undefined {
+  const near = firstUserFrame(10);
+  return near === null ? (firstUserFrame(40) ?? undefined) : near;
 }

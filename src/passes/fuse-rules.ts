@@ -160,6 +160,14 @@ export interface Candidate {
 }
 
 /**
+ * How many later same-shape reductions each reduction is offered to as a sibling. All pairs would
+ * be quadratic in the number of reductions (a deep network's bias gradients all share one shape),
+ * and so would the cycle checks and the refusal notes; siblings far apart in the graph rarely merge
+ * anyway (work between them usually reads one and feeds the other).
+ */
+export const SIBLING_WINDOW = 8;
+
+/**
  * Every pair worth trying, best first. A producer-consumer edge saves the bytes of the value
  * read back, and as much again when the consumer is its only user (the value is then never
  * written at all); sibling reductions of the same shape and axes come after every edge.
@@ -175,10 +183,18 @@ export function candidates(nodes: readonly Node[], groupable: (n: Node) => boole
       out.push({ a: v.def, b: n, score: bytesOf(v) * (sole ? 2 : 1), how: "vertical" });
     }
   }
-  const reds = nodes.filter((n) => groupable(n) && roleOf(n) === "reduce");
-  for (let i = 0; i < reds.length; i++) {
-    for (let j = i + 1; j < reds.length; j++) {
-      if (reduceSig(reds[i]!) === reduceSig(reds[j]!)) out.push({ a: reds[i]!, b: reds[j]!, score: bytesOf(reds[i]!.inputs[0]!) / 2, how: "horizontal" });
+  // same-signature reductions in graph order; each is paired with the next SIBLING_WINDOW of them
+  const bySig = new Map<string, Node[]>();
+  for (const n of nodes) {
+    if (!groupable(n) || roleOf(n) !== "reduce") continue;
+    const sig = reduceSig(n);
+    (bySig.get(sig) ?? bySig.set(sig, []).get(sig)!).push(n);
+  }
+  for (const reds of bySig.values()) {
+    for (let i = 0; i < reds.length; i++) {
+      for (let j = i + 1; j < Math.min(reds.length, i + 1 + SIBLING_WINDOW); j++) {
+        out.push({ a: reds[i]!, b: reds[j]!, score: bytesOf(reds[i]!.inputs[0]!) / 2, how: "horizontal" });
+      }
     }
   }
   const rank = (c: Candidate) => (c.how === "vertical" ? 0 : 1);

@@ -4,12 +4,20 @@
  * `fusion` node (a lone op is a kernel of one), so the fused stage is: fusion nodes, plus the
  * few ops that are kernels of their own (gather, transpose copies, argmax, random), plus
  * constants and views. See src/ir/ops/region.ts for what a body may contain.
+ *
+ * Cost. Candidates are linear in the graph (producer-consumer edges, plus each reduction offered
+ * to the next SIBLING_WINDOW same-shape ones); building the fused graph is linear (Kahn with a
+ * heap, use sets). The cycle check is a reachability query, bounded by a topological order of
+ * the kernels kept across merges to the units placed between the pair, and searched from both
+ * ends at once. It is not linear in the worst case (a pair with many units between it and no
+ * path, searched to exhaustion on both sides); deep networks stay near linear (W7 in bench/).
  */
 import { Builder, Namer, VerifyError, type Graph, type Node, type Value } from "../ir/index.js";
 import type { FusionKind } from "../ir/ops/region.js";
 import { eliminateDeadCode } from "./dce.js";
 import { candidates, kernelProblem, roleOf, shapeOf, type GroupShape, type LegalityEnv } from "./fuse-rules.js";
 import type { Pass, PassContext, PassOptions } from "./pass.js";
+import { MinHeap } from "./heap.js";
 
 /** One kernel of the plan. */
 export interface PlannedKernel {
@@ -47,19 +55,45 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
   const sorted = (s: Iterable<Node>) => [...s].sort((p, q) => order.get(p)! - order.get(q)!);
 
   /**
+   * A topological order of the kernel graph (units: groups, and nodes outside every group), kept
+   * valid across merges. It bounds the cycle check: a path into `to` only runs through units
+   * placed before `to`, so the walk stops at anything placed at or after it and never sees the
+   * rest of the graph. Starts as graph order (every unit a single node).
+   */
+  const pos = new Map<Node, number>(g.nodes.map((n, i) => [n, i]));
+  const unitOf = (n: Node): Iterable<Node> => groupOf.get(n) ?? [n];
+  const posOf = (s: Set<Node>): number => pos.get(s.values().next().value!)!;
+
+  /**
    * Would merging A and B make a cycle: a path from one to the other through something outside
    * both? The walk is over kernels, not nodes: a kernel runs after all of its inputs and before
    * every user of any of its outputs, so reaching one member of a kernel reaches all of them.
+   * Only units placed strictly between the two can be on such a path. Two walks take turns, one
+   * forward from `from`, one backward from `to`; either running dry proves there is no path, so
+   * the cost is about twice the smaller side (a forward value read by its gradient op has a long
+   * forward side and a short backward one). The answer names a node outside both whose result
+   * `to` reads (the forward walk's last step, or where the backward walk's branch began).
    */
   const pathOutside = (from: Set<Node>, to: Set<Node>): Node | undefined => {
+    const limit = posOf(to);
+    const floor = posOf(from);
+    if (floor > limit) return undefined;
     const seen = new Set<Node>();
     const stack: Node[] = [];
     const push = (u: Node | "out") => {
-      if (u === "out" || from.has(u) || seen.has(u)) return;
-      for (const m of groupOf.get(u) ?? [u]) if (!seen.has(m)) seen.add(m), stack.push(m);
+      if (u === "out" || from.has(u) || seen.has(u) || pos.get(u)! > limit) return;
+      for (const m of unitOf(u)) if (!seen.has(m)) seen.add(m), stack.push(m);
     };
     for (const n of from) for (const v of n.outputs) for (const u of env.users(v)) if (u === "out" || !to.has(u)) push(u);
-    while (stack.length) {
+    // backward: producers of `to` outside both, each remembering which of them its branch began at
+    const origin = new Map<Node, Node>();
+    const back: Node[] = [];
+    const pushBack = (d: Node, o: Node) => {
+      if (to.has(d) || from.has(d) || origin.has(d) || pos.get(d)! < floor) return;
+      for (const m of unitOf(d)) if (!origin.has(m)) origin.set(m, o), back.push(m);
+    };
+    for (const n of to) for (const v of n.inputs) if (v.def) pushBack(v.def, v.def);
+    while (stack.length && back.length) {
       const n = stack.pop()!;
       for (const v of n.outputs) {
         for (const u of env.users(v)) {
@@ -67,8 +101,54 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
           push(u);
         }
       }
+      const m = back.pop()!;
+      for (const v of m.inputs) {
+        if (!v.def) continue;
+        if (from.has(v.def)) return origin.get(m)!;
+        pushBack(v.def, origin.get(m)!);
+      }
     }
     return undefined;
+  };
+
+  /**
+   * Keeps `pos` topological when A and B (no path between them outside both) become one unit
+   * (Pearce and Kelly's reordering, on the window between them): with A first, the units in the
+   * window that reach B move to its front in their order, the merged unit follows, and the units
+   * A reaches move to its back. None is both (that would be a path outside), ancestors only move
+   * earlier and descendants only later, and units outside the window keep their places.
+   */
+  const reorder = (A: Set<Node>, B: Set<Node>, M: Set<Node>): void => {
+    const [lo, hi] = posOf(A) < posOf(B) ? [A, B] : [B, A];
+    const pLo = posOf(lo);
+    const pHi = posOf(hi);
+    const walk = (start: Set<Node>, next: (n: Node) => Iterable<Node>, inWindow: (p: number) => boolean): Set<Node>[] => {
+      const found = new Map<Node, Set<Node>>();
+      const stack = [...start];
+      while (stack.length) {
+        for (const u of next(stack.pop()!)) {
+          if (start.has(u) || M.has(u) || found.has(u) || !inWindow(pos.get(u)!)) continue;
+          const unit = new Set(unitOf(u));
+          for (const m of unit) found.set(m, unit), stack.push(m);
+        }
+      }
+      return [...new Set(found.values())].sort((p, q) => posOf(p) - posOf(q));
+    };
+    const users = function* (n: Node): Iterable<Node> {
+      for (const v of n.outputs) for (const u of env.users(v)) if (u !== "out") yield u;
+    };
+    const producers = function* (n: Node): Iterable<Node> {
+      for (const v of n.inputs) if (v.def) yield v.def;
+    };
+    const before = walk(hi, producers, (p) => p > pLo && p < pHi);
+    const after = walk(lo, users, (p) => p > pLo && p < pHi);
+    const slots = [pLo, pHi, ...before.map(posOf), ...after.map(posOf)].sort((p, q) => p - q);
+    const place = (unit: Iterable<Node>, p: number) => {
+      for (const m of unit) pos.set(m, p);
+    };
+    before.forEach((u, i) => place(u, slots[i]!));
+    place(M, slots[before.length]!);
+    after.forEach((u, i) => place(u, slots[slots.length - after.length + i]!));
   };
 
   const merges: string[] = [];
@@ -93,6 +173,7 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
         continue;
       }
       const M = new Set(merged);
+      reorder(A, B, M);
       for (const n of M) groupOf.set(n, M);
       refusals.delete(key);
       merges.push(`${c.how === "vertical" ? "fused" : "fused siblings"} ${key} -> ${verdict.shape.kind} kernel on ${typeStrOf(verdict.shape)}`);
@@ -100,8 +181,13 @@ export function planFusion(g: Graph, opts: PassOptions = {}): FusionPlan {
     }
   }
   // a refusal only matters if the two still ended up apart
+  const byKey = new Map<string, (typeof cands)[number]>();
+  for (const k of cands) {
+    const key = `${label(k.a)} + ${label(k.b)}`;
+    if (refusals.has(key) && !byKey.has(key)) byKey.set(key, k);
+  }
   const apart = [...refusals].filter(([key]) => {
-    const c = cands.find((k) => `${label(k.a)} + ${label(k.b)}` === key)!;
+    const c = byKey.get(key)!;
     return groupOf.get(c.a) !== groupOf.get(c.b);
   });
   const kernels: PlannedKernel[] = [];
@@ -153,17 +239,34 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   }
   // Kahn's algorithm over units, smallest first position first: deterministic and close to the original order
   const deps = new Map<Unit, Set<Unit>>(units.map((u) => [u, new Set()]));
-  for (const n of g.nodes) for (const v of n.inputs) if (v.def && unitOf.get(v.def) !== unitOf.get(n)) deps.get(unitOf.get(n)!)!.add(unitOf.get(v.def)!);
-  const placed = new Set<Unit>();
-  const schedule: Unit[] = [];
-  while (schedule.length < units.length) {
-    const next = units.find((u) => !placed.has(u) && [...deps.get(u)!].every((d) => placed.has(d)));
-    if (!next) {
-      const stuck = units.filter((u) => !placed.has(u)).map((u) => (u.node ? u.node.op : kernelName(u.kernel!.nodes)) + "<-" + [...deps.get(u)!].filter((d) => !placed.has(d)).map((d) => (d.node ? d.node.op : kernelName(d.kernel!.nodes))).join(","));
-      throw new Error(`fusion: the kernel graph has a cycle (a legality check missed it): ${stuck.join("; ")}`);
+  const dependents = new Map<Unit, Unit[]>(units.map((u) => [u, []]));
+  for (const n of g.nodes) {
+    for (const v of n.inputs) {
+      if (!v.def) continue;
+      const from = unitOf.get(v.def)!;
+      const to = unitOf.get(n)!;
+      if (from === to || deps.get(to)!.has(from)) continue;
+      deps.get(to)!.add(from);
+      dependents.get(from)!.push(to);
     }
-    placed.add(next);
+  }
+  const waiting = new Map<Unit, number>(units.map((u) => [u, deps.get(u)!.size]));
+  const ready = new MinHeap<Unit>((p, q) => p.first - q.first);
+  for (const u of units) if (waiting.get(u) === 0) ready.push(u);
+  const schedule: Unit[] = [];
+  while (ready.size > 0) {
+    const next = ready.pop();
     schedule.push(next);
+    for (const d of dependents.get(next)!) {
+      const w = waiting.get(d)! - 1;
+      waiting.set(d, w);
+      if (w === 0) ready.push(d);
+    }
+  }
+  if (schedule.length < units.length) {
+    const placed = new Set(schedule);
+    const stuck = units.filter((u) => !placed.has(u)).map((u) => (u.node ? u.node.op : kernelName(u.kernel!.nodes)) + "<-" + [...deps.get(u)!].filter((d) => !placed.has(d)).map((d) => (d.node ? d.node.op : kernelName(d.kernel!.nodes))).join(","));
+    throw new Error(`fusion: the kernel graph has a cycle (a legality check missed it): ${stuck.join("; ")}`);
   }
 
   const b = new Builder(g.name);
@@ -171,8 +274,10 @@ export function buildFused(g: Graph, plan: FusionPlan): Graph {
   const get = (v: Value): Value => map.get(v)!;
   for (const v of g.inputs) map.set(v, b.input(v.type));
   for (const s of g.state) map.set(s.value, b.stateParam(s.value.type, s.name, s.trainable));
-  const usedOutside = (k: PlannedKernel, v: Value): boolean =>
-    g.outputs.includes(v) || g.assigns.some((a) => a.value === v) || g.nodes.some((n) => kernelOf.get(n) !== k && n.inputs.includes(v));
+  // a value is used outside its kernel when a graph output, an assign or a node of another unit reads it
+  const readOutside = new Set<Value>([...g.outputs, ...g.assigns.map((a) => a.value)]);
+  for (const n of g.nodes) for (const v of n.inputs) if (!v.def || kernelOf.get(n) === undefined || kernelOf.get(n) !== kernelOf.get(v.def)) readOutside.add(v);
+  const usedOutside = (_k: PlannedKernel, v: Value): boolean => readOutside.has(v);
   for (const u of schedule) {
     if (u.node) {
       const n = u.node;

@@ -12,6 +12,7 @@
  */
 import { Graph, Namer, opDef, rebuild, sameShape, sizeOf, typeStr, type Node, type Value } from "../ir/index.js";
 import type { Pass } from "./pass.js";
+import { MinHeap } from "./heap.js";
 
 const bytesOf = (v: Value): number => sizeOf(v.shape) * (v.dtype === "f64" ? 8 : v.dtype === "bool" ? 1 : 4);
 /** A reshape of a dense buffer is the same bytes under another shape: an alias, never a copy. */
@@ -26,7 +27,9 @@ const isSource = (n: Node): boolean => opDef(n.op).kind === "source";
 export function scheduleStateUpdates(g: Graph): Graph {
   const pos = new Map(g.nodes.map((n, i) => [n, i]));
   const deps = new Map<Node, Set<Node>>(g.nodes.map((n) => [n, new Set(n.inputs.flatMap((v) => (v.def ? [v.def] : [])))]));
-  const readers = (v: Value): Node[] => g.nodes.filter((n) => n.inputs.includes(v)).flatMap((n) => (isAlias(n) ? [n, ...readers(n.outputs[0]!)] : [n]));
+  const usersOf = new Map<Value, Node[]>();
+  for (const n of g.nodes) for (const v of new Set(n.inputs)) (usersOf.get(v) ?? usersOf.set(v, []).get(v)!).push(n);
+  const readers = (v: Value): Node[] => (usersOf.get(v) ?? []).flatMap((n) => (isAlias(n) ? [n, ...readers(n.outputs[0]!)] : [n]));
   const reaches = (from: Node, to: Node): boolean => {
     const seen = new Set<Node>();
     const stack = [to];
@@ -44,14 +47,22 @@ export function scheduleStateUpdates(g: Graph): Graph {
     if (!writer) continue;
     for (const r of readers(a.state)) if (r !== writer && !reaches(writer, r)) deps.get(writer)!.add(r);
   }
-  const placed = new Set<Node>();
+  const dependents = new Map<Node, Node[]>(g.nodes.map((n) => [n, []]));
+  for (const [n, ds] of deps) for (const d of ds) dependents.get(d)!.push(n);
+  const waiting = new Map<Node, number>(g.nodes.map((n) => [n, deps.get(n)!.size]));
+  const ready = new MinHeap<Node>((p, q) => pos.get(p)! - pos.get(q)!);
+  for (const n of g.nodes) if (waiting.get(n) === 0) ready.push(n);
   const order: Node[] = [];
-  const ready = () => g.nodes.filter((n) => !placed.has(n) && [...deps.get(n)!].every((d) => placed.has(d)));
-  while (order.length < g.nodes.length) {
-    const next = ready().sort((p, q) => pos.get(p)! - pos.get(q)!)[0]!;
-    placed.add(next);
+  while (ready.size > 0) {
+    const next = ready.pop();
     order.push(next);
+    for (const u of dependents.get(next)!) {
+      const w = waiting.get(u)! - 1;
+      waiting.set(u, w);
+      if (w === 0) ready.push(u);
+    }
   }
+  if (order.length < g.nodes.length) throw new Error("schedule: the state-update ordering made a cycle (a reachability check missed it)");
   return order.every((n, i) => n === g.nodes[i]) ? g : rebuild(new Graph(g.name, g.inputs, g.state, order, g.outputs, g.assigns));
 }
 

@@ -44,6 +44,8 @@ export interface PassStat {
   readonly pass: string;
   readonly nodesBefore: number;
   readonly nodesAfter: number;
+  /** Wall time of the pass (a fixpoint's includes its inner passes), for compile-time profiles. */
+  readonly ms: number;
 }
 
 export interface PassRunResult {
@@ -59,7 +61,9 @@ export const nodeCount = (g: Graph): number => g.nodes.length;
 
 /** Runs one pass: verifies its result when asked (so a broken pass is named at once), dumps, records stats. */
 export function runPass(p: Pass, g: Graph, ctx: PassContext): Graph {
+  const t0 = performance.now();
   const next = p.run(g, ctx);
+  const ms = performance.now() - t0;
   if (ctx.options.verify) {
     try {
       verify(next);
@@ -69,7 +73,7 @@ export function runPass(p: Pass, g: Graph, ctx: PassContext): Graph {
     }
   }
   ctx.options.dump?.(p.name, next);
-  ctx.stats.push({ pass: p.name, nodesBefore: nodeCount(g), nodesAfter: nodeCount(next) });
+  ctx.stats.push({ pass: p.name, nodesBefore: nodeCount(g), nodesAfter: nodeCount(next), ms });
   return next;
 }
 

@@ -1,6 +1,7 @@
 /** @file What a backend is: something that turns lowered stages into an Executable, and the registry of them. */
 import { UsageError, type NDArray } from "../ir/index.js";
 import type { Stages } from "../passes/pipeline.js";
+import type { CacheCodec } from "./cache.js";
 
 export interface ExecStats {
   readonly backend: string;
@@ -55,6 +56,8 @@ export interface BackendOptions {
 export interface Backend {
   readonly name: string;
   compile(stages: Stages, opts: BackendOptions): Executable;
+  /** How the persistent compile cache (cache.ts) saves and restores this backend's executables; absent: not cached. */
+  readonly cacheCodec?: (opts: BackendOptions) => CacheCodec<Executable>;
 }
 
 const backends = new Map<string, Backend>();

@@ -7,3 +7,4 @@ export { tfjsBackend, initTfjs, ready, loadTfjs, registerTfjs, type TfjsBackendN
 export { onnxBackend, OnnxExecutable, loadOrt } from "./onnx.js";
 export { jsBackend, JsExecutable, formatProfile, bestStage } from "./js.js";
 export { wasmBackend, WasmExecutable } from "./wasm.js";
+export { cacheSlot, cacheDir, CACHE_VERSION, type CacheCodec, type CacheOutcome, type CacheSlot } from "./cache.js";

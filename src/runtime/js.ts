@@ -8,7 +8,7 @@
  * the single-threaded kernel's bits.
  */
 import { envVar, nodeBuiltin } from "../ir/platform.js";
-import { GraftError, NaNError, UsageError, shapeStr, sizeOf, type DType, type Graph, type NDArray, type Storage } from "../ir/index.js";
+import { GraftError, NaNError, UsageError, sameType, shapeStr, sizeOf, type DType, type Graph, type NDArray, type Storage, type TensorType } from "../ir/index.js";
 import { generateJs, type JsProgram } from "../codegen/js/index.js";
 import type { Stages, StageName } from "../passes/pipeline.js";
 import * as aot from "./aot-runtime.js";
@@ -37,7 +37,7 @@ export class JsExecutable implements Executable {
   private readonly st: Storage[];
   private calls = 0;
 
-  constructor(readonly program: JsProgram, private readonly stages: Stages, opts: BackendOptions = {}) {
+  constructor(readonly program: CachedJsProgram, private readonly stages: Stages, opts: BackendOptions = {}) {
     const kernels = program.kernels;
     const threads = resolveThreads(opts["threads"]);
     const rt = {
@@ -133,6 +133,31 @@ export function resolveThreads(opt: unknown): number {
   throw new UsageError(`js backend: threads must be an integer from 1 to 64 or "auto" (option 'threads' or GRAFT_THREADS), got ${JSON.stringify(v)}`);
 }
 
+/** What the compile cache keeps of a program: everything the executable reads (the memory plan is baked into the source). */
+export type CachedJsProgram = Omit<JsProgram, "plan">;
+
+const isTypeList = (x: unknown, want: readonly TensorType[]): boolean =>
+  Array.isArray(x) && x.length === want.length && x.every((t, i) => sameType(t as TensorType, want[i]!));
+
+/**
+ * Restores a cached program after checking it against the traced graph it claims to compile:
+ * the same inputs, state (names and types) and outputs, kernels with names, a source string.
+ * Anything else throws (the cache then rebuilds the entry).
+ */
+function restoreProgram(data: unknown, traced: Graph): CachedJsProgram {
+  const p = data as Record<string, unknown> | null;
+  if (typeof p !== "object" || p === null || typeof p["source"] !== "string" || typeof p["bytes"] !== "number") throw new Error("js program: no source");
+  if (!isTypeList(p["inputs"], traced.inputs.map((v) => v.type)) || !isTypeList(p["outputs"], traced.outputs.map((v) => v.type))) throw new Error("js program: inputs or outputs differ from the traced graph");
+  const st = p["state"];
+  if (!Array.isArray(st) || st.length !== traced.state.length || !st.every((s: { name?: unknown; type?: TensorType }, i) => s?.name === traced.state[i]!.name && !!s.type && sameType(s.type, traced.state[i]!.value.type))) {
+    throw new Error("js program: state differs from the traced graph");
+  }
+  const kernels = p["kernels"];
+  if (!Array.isArray(kernels) || !kernels.every((k: { name?: unknown; ir?: unknown }) => typeof k?.name === "string" && typeof k.ir === "string")) throw new Error("js program: bad kernel list");
+  if (!Array.isArray(p["notes"]) || !p["notes"].every((n) => typeof n === "string")) throw new Error("js program: bad notes");
+  return p as unknown as CachedJsProgram;
+}
+
 export const jsBackend: Backend = {
   name: "js",
   compile(stages, opts) {
@@ -140,6 +165,13 @@ export const jsBackend: Backend = {
     const program = generateJs(graph, { stage, profile: !!opts["profile"], checkNumerics: !!opts.checkNumerics });
     return new JsExecutable(program, stages, opts);
   },
+  cacheCodec: (opts) => ({
+    save: (exec) => {
+      const { plan: _plan, ...program } = (exec as JsExecutable).program as JsProgram;
+      return program;
+    },
+    restore: (data, stages) => new JsExecutable(restoreProgram(data, stages.traced), stages, opts),
+  }),
 };
 
 /** A printable table of a profile, slowest kernels first. */
